@@ -1,0 +1,223 @@
+//! The crate's one error type.
+//!
+//! Every fallible public function returns [`Result<T>`]. Variants name the
+//! thing that was wrong — the column, the row, the parameter, the feature, the
+//! file version — so a host service can log a useful message or react to the
+//! variant without parsing strings.
+
+use std::path::PathBuf;
+
+/// Shorthand for `std::result::Result<T, churnguard::Error>`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in churnguard.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A CSV file could not be read at all (as opposed to a single bad row,
+    /// which is recorded in an [`IngestReport`](crate::data::IngestReport)).
+    #[error("CSV error in {path}: {message}")]
+    Csv {
+        /// The file involved.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// A required column is absent from a CSV header or table.
+    #[error("missing column `{column}` in {table}")]
+    MissingColumn {
+        /// The table or file that lacks the column.
+        table: String,
+        /// The column that was expected.
+        column: String,
+    },
+
+    /// A data source produced no records at all.
+    #[error("the data source produced no {what}")]
+    EmptySource {
+        /// What was expected (e.g. "customers").
+        what: &'static str,
+    },
+
+    /// An operation needs rows but got none (e.g. no customer is eligible at a snapshot).
+    #[error("no rows to work on: {context}")]
+    EmptyData {
+        /// Where the empty input was found.
+        context: String,
+    },
+
+    /// A customer has no events before the snapshot date, so there is nothing to score.
+    #[error("customer `{customer}` has no events before {as_of}")]
+    NoEvents {
+        /// The customer.
+        customer: String,
+        /// The snapshot date.
+        as_of: String,
+    },
+
+    /// An alias that is already mapped to a different customer, or would form a cycle.
+    #[error("alias `{alias}` already resolves to `{existing}`, cannot also map it to `{requested}`")]
+    AliasConflict {
+        /// The alias (email, phone, device id, secondary id).
+        alias: String,
+        /// The customer it already resolves to.
+        existing: String,
+        /// The customer it was asked to map to.
+        requested: String,
+    },
+
+    /// A customer id that the event log does not know.
+    #[error("unknown customer `{customer}`")]
+    UnknownCustomer {
+        /// The id that was asked for.
+        customer: String,
+    },
+
+    /// Training labels contain only one class, so no classifier can be fitted
+    /// and ranking metrics are undefined.
+    #[error("all {n} labels are {class}: need both churned and retained customers")]
+    SingleClass {
+        /// The only class present (`true` = churned).
+        class: bool,
+        /// How many labels there were.
+        n: usize,
+    },
+
+    /// A NaN or infinite value where a finite number is required.
+    #[error("non-finite value {value} in column `{column}` at row {row}")]
+    NonFinite {
+        /// The column (feature) name.
+        column: String,
+        /// The zero-based row index.
+        row: usize,
+        /// The offending value, for the message.
+        value: f64,
+    },
+
+    /// A categorical value seen at transform time that was not seen at fit time,
+    /// under the [`UnknownCategory::Error`](crate::preprocess::UnknownCategory) policy.
+    #[error("unknown category `{value}` in column `{column}` (not seen when the preprocessor was fitted)")]
+    UnknownCategory {
+        /// The categorical column.
+        column: String,
+        /// The unseen value.
+        value: String,
+    },
+
+    /// A feature the model or preprocessor was fitted with is absent from the data.
+    #[error("feature `{name}` expected by the fitted model is missing from the data")]
+    MissingFeature {
+        /// The missing feature name.
+        name: String,
+    },
+
+    /// The feature names of the data do not match those of the model.
+    #[error("feature mismatch: model expects {expected:?}, data has {found:?}")]
+    FeatureMismatch {
+        /// Names the model was fitted with.
+        expected: Vec<String>,
+        /// Names found in the data.
+        found: Vec<String>,
+    },
+
+    /// Two inputs that must agree in size do not.
+    #[error("shape mismatch for {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// What was being compared (e.g. "labels vs rows").
+        what: &'static str,
+        /// The expected size.
+        expected: usize,
+        /// The size found.
+        found: usize,
+    },
+
+    /// A parameter value outside its valid range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter name.
+        name: &'static str,
+        /// The value given, formatted.
+        value: String,
+        /// Why it is invalid.
+        reason: &'static str,
+    },
+
+    /// A date or timestamp string that cannot be parsed.
+    #[error("cannot parse `{value}` as a date/time (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or RFC 3339)")]
+    InvalidTimestamp {
+        /// The text that failed to parse.
+        value: String,
+    },
+
+    /// A saved model file was written by a different, incompatible format version.
+    #[error("model file has format version {found}, this build reads version {expected}")]
+    ModelVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build understands.
+        expected: u32,
+    },
+
+    /// A saved model file is truncated, corrupted or not a churnguard model.
+    #[error("model file is not a valid churnguard model: {message}")]
+    ModelFormat {
+        /// Parser detail.
+        message: String,
+    },
+
+    /// The model cannot be written to a [`SavedModel`](crate::model::SavedModel)
+    /// (e.g. a host-defined model type the crate does not know how to store).
+    #[error("model `{model}` cannot be saved: {reason}")]
+    NotSerializable {
+        /// The model name.
+        model: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A numerical fit failed (solver error, divergence).
+    #[error("fitting {model} failed: {message}")]
+    FitFailed {
+        /// The model being fitted.
+        model: &'static str,
+        /// Solver detail.
+        message: String,
+    },
+}
+
+/// Returns early with the given error when a condition does not hold.
+///
+/// ```ignore
+/// ensure!(k >= 2, Error::InvalidParameter { name: "k", value: k.to_string(), reason: "need at least 2 folds" });
+/// ```
+macro_rules! ensure {
+    ($cond:expr, $err:expr $(,)?) => {
+        if !$cond {
+            return Err($err);
+        }
+    };
+}
+pub(crate) use ensure;
+
+impl Error {
+    /// Build an [`Error::InvalidParameter`] with a formatted value.
+    pub(crate) fn param(name: &'static str, value: impl std::fmt::Display, reason: &'static str) -> Self {
+        Error::InvalidParameter { name, value: value.to_string(), reason }
+    }
+
+    /// Build an [`Error::Io`] for a path.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
