@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod error;
+pub mod eval;
 mod time;
 
 pub use crate::error::{Error, Result};
