@@ -94,6 +94,17 @@ pub enum Error {
         n: usize,
     },
 
+    /// Labels were requested for a window the data does not cover yet.
+    #[error("labels at {as_of} need data until {window_end}, but the data ends at {data_end}")]
+    LabelWindowOpen {
+        /// The snapshot date.
+        as_of: String,
+        /// End of the label window.
+        window_end: String,
+        /// Time of the last event in the data.
+        data_end: String,
+    },
+
     /// A NaN or infinite value where a finite number is required.
     #[error("non-finite value {value} in column `{column}` at row {row}")]
     NonFinite {

@@ -4,6 +4,8 @@
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod features;
+pub mod sim;
 mod time;
 
 pub use crate::error::{Error, Result};

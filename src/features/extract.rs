@@ -1,0 +1,545 @@
+//! Point-in-time feature extraction from an [`EventLog`].
+//!
+//! Every value for a snapshot at `as_of` is computed from events strictly
+//! before `as_of`; labels look only at `[as_of, as_of + horizon)`. Each event
+//! is therefore on exactly one side of the snapshot, also when event times are
+//! whole dates at midnight. Support tickets are the subtle case: a ticket
+//! opened before `as_of` but closed at or after it counts as *open* at
+//! `as_of`, and its resolution and satisfaction score are not read.
+//!
+//! The extraction code writes each feature through [`Out::put`], which either
+//! records the feature's name or stores its value; running the same code in
+//! both modes keeps names and values aligned by construction.
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
+use crate::data::{CustomerEvents, CustomerId, EventLog, OrderEntry, TicketCategory, Timed};
+use crate::error::{Error, Result, ensure};
+use crate::time::{Days, SECONDS_PER_DAY, Timestamp};
+
+/// When and over which periods features and labels are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Features use events strictly before this instant; the label window starts here.
+    pub as_of: Timestamp,
+    /// How far back features look (windows must fit inside it).
+    pub lookback: Days,
+    /// Length of the label window `[as_of, as_of + horizon)`.
+    pub horizon: Days,
+}
+
+impl Snapshot {
+    /// A validated snapshot (`lookback` and `horizon` at least one day).
+    pub fn new(as_of: Timestamp, lookback: Days, horizon: Days) -> Result<Self> {
+        ensure!(lookback.0 > 0, Error::param("lookback", lookback, "must be at least one day"));
+        ensure!(horizon.0 > 0, Error::param("horizon", horizon, "must be at least one day"));
+        Ok(Snapshot { as_of, lookback, horizon })
+    }
+
+    /// The same look-back and horizon at another date.
+    pub fn at(&self, as_of: Timestamp) -> Snapshot {
+        Snapshot { as_of, ..*self }
+    }
+
+    /// First instant of the look-back period.
+    pub fn lookback_start(&self) -> Timestamp {
+        self.as_of - self.lookback
+    }
+
+    /// End (exclusive) of the label window.
+    pub fn horizon_end(&self) -> Timestamp {
+        self.as_of + self.horizon
+    }
+}
+
+/// Which events count as "activity" for eligibility and for the churn label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Orders only (the usual non-contractual definition).
+    Orders,
+    /// Orders or browsing visits.
+    OrdersOrVisits,
+    /// Any event: orders, visits, interactions, tickets, reviews.
+    AnyEvent,
+}
+
+/// How churn is defined.
+///
+/// A customer is *eligible* at a snapshot if they signed up before `as_of` and
+/// had activity in `[as_of − active_within, as_of)`. An eligible customer is
+/// *churned* if they have no activity in `[as_of, as_of + horizon)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChurnDefinition {
+    /// What counts as activity (default: orders).
+    pub activity: Activity,
+    /// How recently a customer must have been active to be scored (default 180 days).
+    /// Customers silent for longer are already lapsed rather than at risk.
+    pub active_within: Days,
+}
+
+impl Default for ChurnDefinition {
+    fn default() -> Self {
+        ChurnDefinition { activity: Activity::Orders, active_within: Days(180) }
+    }
+}
+
+/// Which feature families to compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureFamilies {
+    /// `order_count_{w}d`, `spend_{w}d` per window.
+    pub rfm: bool,
+    /// `visit_count_{w}d`, `interaction_count_{w}d` per window.
+    pub engagement: bool,
+    /// `{order_count,spend,visit_count}_trend_{w}d_vs_prev`: log ratio of the last window to the one before.
+    pub trend: bool,
+    /// `days_since_last_{order,visit,interaction}`, `days_since_first_order`, order gap vs personal average.
+    pub recency: bool,
+    /// Average order value, items, discount share and rate, return rate over the look-back.
+    pub basket: bool,
+    /// `tenure_days`.
+    pub tenure: bool,
+    /// Tickets and complaints per window, open and unresolved tickets, satisfaction, resolution time.
+    pub service: bool,
+    /// Review count, bad reviews, mean rating, mean sentiment, last rating.
+    pub reviews: bool,
+    /// `age`, and categorical `gender`, `region`, `acquisition_channel`.
+    pub profile: bool,
+}
+
+impl Default for FeatureFamilies {
+    fn default() -> Self {
+        FeatureFamilies {
+            rfm: true,
+            engagement: true,
+            trend: true,
+            recency: true,
+            basket: true,
+            tenure: true,
+            service: true,
+            reviews: true,
+            profile: true,
+        }
+    }
+}
+
+/// What to compute at a snapshot: windows, families and the churn definition.
+///
+/// ```
+/// use churnguard::features::{FeatureSpec, Snapshot};
+/// use churnguard::sim::{Population, SimConfig};
+/// use churnguard::{data::EventLog, Days, Timestamp};
+///
+/// let pop = Population::generate(&SimConfig { n_customers: 300, ..SimConfig::default() })?;
+/// let log = EventLog::from_source(pop.records())?;
+/// let snapshot = Snapshot::new(Timestamp::from_ymd(2024, 7, 1)?, Days(365), Days(90))?;
+/// let data = FeatureSpec::default().labeled(&log, &snapshot)?;
+/// assert!(data.features().numeric_names().iter().any(|n| n == "order_count_30d"));
+/// assert!(data.churn_rate() > 0.0 && data.churn_rate() < 1.0);
+/// # Ok::<(), churnguard::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    /// Window lengths for windowed features (default 7, 30, 90 and 365 days).
+    pub windows: Vec<Days>,
+    /// Families to compute.
+    pub families: FeatureFamilies,
+    /// Eligibility and label definition.
+    pub churn: ChurnDefinition,
+}
+
+impl Default for FeatureSpec {
+    fn default() -> Self {
+        FeatureSpec {
+            windows: vec![Days(7), Days(30), Days(90), Days(365)],
+            families: FeatureFamilies::default(),
+            churn: ChurnDefinition::default(),
+        }
+    }
+}
+
+/// Where extracted values go: names (once) or values (per customer).
+trait Out {
+    fn put(&mut self, name: impl FnOnce() -> String, value: f64);
+}
+
+struct Names(Vec<String>);
+
+impl Out for Names {
+    fn put(&mut self, name: impl FnOnce() -> String, _: f64) {
+        self.0.push(name());
+    }
+}
+
+struct Values<'a> {
+    row: &'a mut [f64],
+    next: usize,
+}
+
+impl Out for Values<'_> {
+    #[inline]
+    fn put(&mut self, _: impl FnOnce() -> String, value: f64) {
+        if let Some(slot) = self.row.get_mut(self.next) {
+            *slot = value;
+        }
+        self.next += 1;
+    }
+}
+
+/// Names of the categorical profile features.
+const CATEGORICAL: [&str; 3] = ["gender", "region", "acquisition_channel"];
+
+/// Index of the first entry at or after `t`.
+#[inline]
+fn first_at_or_after<T: Timed>(items: &[T], t: Timestamp) -> usize {
+    items.partition_point(|e| e.at() < t)
+}
+
+fn ln_ratio(last: f64, previous: f64) -> f64 {
+    ((last + 1.0) / (previous + 1.0)).ln()
+}
+
+fn mean_or_nan(sum: f64, n: usize) -> f64 {
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+impl FeatureSpec {
+    /// Check windows and the churn definition against a snapshot.
+    pub fn check(&self, snapshot: &Snapshot) -> Result<()> {
+        ensure!(!self.windows.is_empty(), Error::param("windows", "[]", "need at least one window"));
+        for w in &self.windows {
+            ensure!(w.0 > 0, Error::param("windows", w, "windows must be at least one day"));
+            ensure!(
+                *w <= snapshot.lookback,
+                Error::param("windows", w, "a window cannot be longer than the look-back")
+            );
+        }
+        let mut sorted = self.windows.clone();
+        sorted.sort();
+        sorted.dedup();
+        ensure!(
+            sorted.len() == self.windows.len(),
+            Error::param("windows", format!("{:?}", self.windows), "windows must be distinct")
+        );
+        ensure!(
+            self.churn.active_within.0 > 0,
+            Error::param("active_within", self.churn.active_within, "must be at least one day")
+        );
+        Ok(())
+    }
+
+    fn sorted_windows(&self) -> Vec<Days> {
+        let mut w = self.windows.clone();
+        w.sort();
+        w
+    }
+
+    /// Names of the numeric features this spec produces at `snapshot`, in column order.
+    pub fn numeric_names(&self, snapshot: &Snapshot) -> Result<Vec<String>> {
+        self.check(snapshot)?;
+        let customer = crate::data::Customer::new("", snapshot.as_of);
+        let empty = CustomerEvents {
+            customer: &customer,
+            orders: &[],
+            visits: &[],
+            interactions: &[],
+            tickets: &[],
+            reviews: &[],
+        };
+        let mut names = Names(Vec::new());
+        self.compute(&empty, snapshot, &self.sorted_windows(), &mut names);
+        Ok(names.0)
+    }
+
+    /// Names of the categorical features this spec produces.
+    pub fn categorical_names(&self) -> Vec<String> {
+        if self.families.profile { CATEGORICAL.iter().map(|s| s.to_string()).collect() } else { Vec::new() }
+    }
+
+    /// Whether `ev` had activity in `[from, to)`.
+    fn active_between(&self, ev: &CustomerEvents<'_>, from: Timestamp, to: Timestamp) -> bool {
+        fn any<T: Timed>(items: &[T], from: Timestamp, to: Timestamp) -> bool {
+            let i = first_at_or_after(items, from);
+            items.get(i).is_some_and(|e| e.at() < to)
+        }
+        let orders = any(ev.orders, from, to);
+        match self.churn.activity {
+            Activity::Orders => orders,
+            Activity::OrdersOrVisits => orders || any(ev.visits, from, to),
+            Activity::AnyEvent => {
+                orders
+                    || any(ev.visits, from, to)
+                    || any(ev.interactions, from, to)
+                    || any(ev.tickets, from, to)
+                    || any(ev.reviews, from, to)
+            }
+        }
+    }
+
+    /// Whether a customer gets a row at `snapshot`.
+    fn eligible(&self, ev: &CustomerEvents<'_>, snapshot: &Snapshot) -> bool {
+        ev.customer.signup < snapshot.as_of
+            && self.active_between(ev, snapshot.as_of - self.churn.active_within, snapshot.as_of)
+    }
+
+    /// Indices (into the log) of the customers eligible at `snapshot`.
+    pub fn eligible_customers(&self, log: &EventLog, snapshot: &Snapshot) -> Vec<usize> {
+        (0..log.n_customers()).filter(|&i| self.eligible(&log.events(i), snapshot)).collect()
+    }
+
+    /// Features of every eligible customer at `snapshot`, computed in parallel.
+    ///
+    /// Errors: invalid spec, or [`Error::EmptyData`] if no customer is eligible.
+    pub fn extract(&self, log: &EventLog, snapshot: &Snapshot) -> Result<FeatureMatrix> {
+        let rows = self.eligible_customers(log, snapshot);
+        ensure!(
+            !rows.is_empty(),
+            Error::EmptyData {
+                context: format!(
+                    "no customer is eligible (active within {}) at {}",
+                    self.churn.active_within, snapshot.as_of
+                )
+            }
+        );
+        self.extract_rows(log, snapshot, &rows)
+    }
+
+    /// Features of one customer at `snapshot`, whether eligible or not.
+    ///
+    /// Errors: [`Error::UnknownCustomer`], or [`Error::NoEvents`] if the
+    /// customer has no event at all before `as_of`.
+    pub fn extract_customer(&self, log: &EventLog, id: &CustomerId, snapshot: &Snapshot) -> Result<FeatureMatrix> {
+        let i = log.customer_index(id).ok_or_else(|| Error::UnknownCustomer { customer: id.to_string() })?;
+        let ev = log.events(i);
+        let before = |n: usize| n > 0;
+        let t = snapshot.as_of;
+        let has_past = before(first_at_or_after(ev.orders, t))
+            || before(first_at_or_after(ev.visits, t))
+            || before(first_at_or_after(ev.interactions, t))
+            || before(first_at_or_after(ev.tickets, t))
+            || before(first_at_or_after(ev.reviews, t));
+        ensure!(has_past, Error::NoEvents { customer: id.to_string(), as_of: t.to_string() });
+        self.extract_rows(log, snapshot, &[i])
+    }
+
+    /// Features of the customers at log indices `rows`.
+    pub fn extract_rows(&self, log: &EventLog, snapshot: &Snapshot, rows: &[usize]) -> Result<FeatureMatrix> {
+        let names = self.numeric_names(snapshot)?;
+        let windows = self.sorted_windows();
+        let width = names.len();
+        let mut values = vec![0.0; rows.len() * width];
+        if width > 0 {
+            values.par_chunks_mut(width).zip(rows.par_iter()).with_min_len(64).for_each(|(row, &i)| {
+                let ev = log.events(i);
+                self.compute(&ev, snapshot, &windows, &mut Values { row, next: 0 });
+            });
+        }
+        let numeric = Array2::from_shape_vec((rows.len(), width), values)
+            .map_err(|e| Error::EmptyData { context: format!("feature matrix shape: {e}") })?;
+        let ids: Vec<CustomerId> = rows.iter().map(|&i| log.customers()[i].id.clone()).collect();
+        let categorical = if self.families.profile {
+            let customers = log.customers();
+            vec![
+                CategoricalColumn::from_values("gender", rows.iter().map(|&i| customers[i].gender.map(|g| g.as_str()))),
+                CategoricalColumn::from_values("region", rows.iter().map(|&i| customers[i].region.as_deref())),
+                CategoricalColumn::from_values(
+                    "acquisition_channel",
+                    rows.iter().map(|&i| customers[i].acquisition_channel.as_deref()),
+                ),
+            ]
+        } else {
+            Vec::new()
+        };
+        FeatureMatrix::new(ids, names, numeric, categorical)
+    }
+
+    /// Churn labels of the customers at log indices `rows`: `true` if no
+    /// activity in `[as_of, as_of + horizon)`.
+    pub fn labels_for_rows(&self, log: &EventLog, snapshot: &Snapshot, rows: &[usize]) -> Vec<bool> {
+        rows.iter().map(|&i| !self.active_between(&log.events(i), snapshot.as_of, snapshot.horizon_end())).collect()
+    }
+
+    /// Features and labels of every eligible customer at `snapshot`.
+    ///
+    /// Errors as [`extract`](Self::extract), plus [`Error::LabelWindowOpen`] if
+    /// the log ends more than 7 days before the label window does (the labels
+    /// would count customers as churned only because the data stops).
+    pub fn labeled(&self, log: &EventLog, snapshot: &Snapshot) -> Result<LabeledMatrix> {
+        let data_end = log.time_range().map(|(_, hi)| hi).unwrap_or(Timestamp::from_unix_seconds(i64::MIN / 2));
+        let window_end = snapshot.horizon_end();
+        ensure!(
+            data_end.add_days(7) >= window_end,
+            Error::LabelWindowOpen {
+                as_of: snapshot.as_of.to_string(),
+                window_end: window_end.to_string(),
+                data_end: data_end.to_string()
+            }
+        );
+        let rows = self.eligible_customers(log, snapshot);
+        ensure!(
+            !rows.is_empty(),
+            Error::EmptyData {
+                context: format!(
+                    "no customer is eligible (active within {}) at {}",
+                    self.churn.active_within, snapshot.as_of
+                )
+            }
+        );
+        let features = self.extract_rows(log, snapshot, &rows)?;
+        LabeledMatrix::new(features, self.labels_for_rows(log, snapshot, &rows))
+    }
+
+    /// Stack labelled snapshots at several dates (same look-back and horizon).
+    pub fn labeled_at(&self, log: &EventLog, snapshot: &Snapshot, dates: &[Timestamp]) -> Result<LabeledMatrix> {
+        ensure!(!dates.is_empty(), Error::param("as_of dates", "[]", "need at least one date"));
+        let parts = dates.iter().map(|&d| self.labeled(log, &snapshot.at(d))).collect::<Result<Vec<_>>>()?;
+        LabeledMatrix::vstack(&parts)
+    }
+
+    /// Every numeric feature of one customer, in [`numeric_names`](Self::numeric_names) order.
+    fn compute(&self, ev: &CustomerEvents<'_>, snap: &Snapshot, windows: &[Days], out: &mut impl Out) {
+        let as_of = snap.as_of;
+        let lb_start = snap.lookback_start();
+        let f = &self.families;
+        let day = SECONDS_PER_DAY as f64;
+        let days_before = |t: Timestamp| (as_of.unix_seconds() - t.unix_seconds()) as f64 / day;
+
+        // Events strictly before as_of, and the part of them inside the look-back.
+        let orders = &ev.orders[..first_at_or_after(ev.orders, as_of)];
+        let visits = &ev.visits[..first_at_or_after(ev.visits, as_of)];
+        let interactions = &ev.interactions[..first_at_or_after(ev.interactions, as_of)];
+        let tickets = &ev.tickets[..first_at_or_after(ev.tickets, as_of)];
+        let reviews = &ev.reviews[..first_at_or_after(ev.reviews, as_of)];
+        let lb_orders = &orders[first_at_or_after(orders, lb_start)..];
+
+        let count_in = |items_len: usize, start: usize| (items_len - start) as f64;
+        let spend = |os: &[OrderEntry]| os.iter().map(|o| o.amount).sum::<f64>();
+
+        if f.rfm {
+            for w in windows {
+                let s = first_at_or_after(orders, as_of - *w);
+                out.put(|| format!("order_count_{}d", w.0), count_in(orders.len(), s));
+                out.put(|| format!("spend_{}d", w.0), spend(&orders[s..]));
+            }
+        }
+        if f.engagement {
+            for w in windows {
+                let sv = first_at_or_after(visits, as_of - *w);
+                let si = first_at_or_after(interactions, as_of - *w);
+                out.put(|| format!("visit_count_{}d", w.0), count_in(visits.len(), sv));
+                out.put(|| format!("interaction_count_{}d", w.0), count_in(interactions.len(), si));
+            }
+        }
+        if f.trend {
+            for w in windows.iter().filter(|w| w.0 * 2 <= snap.lookback.0) {
+                let mid = as_of - *w;
+                let start = mid - *w;
+                let (o_mid, o_start) = (first_at_or_after(orders, mid), first_at_or_after(orders, start));
+                let (v_mid, v_start) = (first_at_or_after(visits, mid), first_at_or_after(visits, start));
+                let last_orders = count_in(orders.len(), o_mid);
+                let prev_orders = (o_mid - o_start) as f64;
+                out.put(|| format!("order_count_trend_{}d_vs_prev", w.0), ln_ratio(last_orders, prev_orders));
+                out.put(
+                    || format!("spend_trend_{}d_vs_prev", w.0),
+                    ln_ratio(spend(&orders[o_mid..]), spend(&orders[o_start..o_mid])),
+                );
+                out.put(
+                    || format!("visit_count_trend_{}d_vs_prev", w.0),
+                    ln_ratio(count_in(visits.len(), v_mid), (v_mid - v_start) as f64),
+                );
+            }
+        }
+        if f.recency {
+            let since_last = |t: Option<Timestamp>| t.map_or(f64::NAN, days_before);
+            let last_order = since_last(orders.last().map(|o| o.at));
+            out.put(|| "days_since_last_order".into(), last_order);
+            out.put(|| "days_since_last_visit".into(), since_last(visits.last().map(|v| v.at)));
+            out.put(|| "days_since_last_interaction".into(), since_last(interactions.last().map(|i| i.at)));
+            out.put(|| "days_since_first_order".into(), since_last(orders.first().map(|o| o.at)));
+            let mean_gap = if lb_orders.len() >= 2 {
+                let span = lb_orders[lb_orders.len() - 1].at.days_since(lb_orders[0].at);
+                span / (lb_orders.len() - 1) as f64
+            } else {
+                f64::NAN
+            };
+            out.put(|| "mean_order_gap_days".into(), mean_gap);
+            // How overdue the next order is, relative to this customer's own rhythm.
+            out.put(|| "order_gap_ratio".into(), last_order / mean_gap.max(1.0));
+        }
+        if f.basket {
+            let n = lb_orders.len();
+            let (mut amount, mut items, mut discount, mut discounted, mut returned) = (0.0, 0.0, 0.0, 0usize, 0usize);
+            for o in lb_orders {
+                amount += o.amount;
+                items += o.items as f64;
+                discount += o.discount;
+                discounted += usize::from(o.discount > 0.0);
+                returned += usize::from(o.returned);
+            }
+            out.put(|| "avg_order_value".into(), mean_or_nan(amount, n));
+            out.put(|| "avg_items_per_order".into(), mean_or_nan(items, n));
+            out.put(|| "discount_order_share".into(), mean_or_nan(discounted as f64, n));
+            let gross = amount + discount;
+            out.put(|| "discount_rate".into(), if n == 0 || gross <= 0.0 { f64::NAN } else { discount / gross });
+            out.put(|| "return_rate".into(), mean_or_nan(returned as f64, n));
+        }
+        if f.tenure {
+            out.put(|| "tenure_days".into(), days_before(ev.customer.signup).max(0.0));
+        }
+        if f.service {
+            for w in windows {
+                let s = first_at_or_after(tickets, as_of - *w);
+                let complaints = tickets[s..].iter().filter(|t| t.category == TicketCategory::Complaint).count();
+                out.put(|| format!("ticket_count_{}d", w.0), count_in(tickets.len(), s));
+                out.put(|| format!("complaint_count_{}d", w.0), complaints as f64);
+            }
+            let lb_tickets = &tickets[first_at_or_after(tickets, lb_start)..];
+            let (mut open, mut unresolved, mut sat_sum, mut sat_n, mut res_sum, mut res_n) = (0, 0, 0.0, 0, 0.0, 0);
+            for t in lb_tickets {
+                // Only closures before as_of are known at as_of.
+                match t.closed.filter(|&c| c < as_of) {
+                    None => {
+                        open += 1;
+                        unresolved += 1;
+                    }
+                    Some(closed) => {
+                        unresolved += usize::from(!t.resolved);
+                        res_sum += closed.days_since(t.at);
+                        res_n += 1;
+                        if let Some(s) = t.satisfaction {
+                            sat_sum += s;
+                            sat_n += 1;
+                        }
+                    }
+                }
+            }
+            out.put(|| "open_ticket_count".into(), open as f64);
+            out.put(|| "unresolved_ticket_count".into(), unresolved as f64);
+            out.put(|| "mean_ticket_satisfaction".into(), mean_or_nan(sat_sum, sat_n));
+            out.put(|| "mean_resolution_days".into(), mean_or_nan(res_sum, res_n));
+        }
+        if f.reviews {
+            let lb_reviews = &reviews[first_at_or_after(reviews, lb_start)..];
+            let (mut rating_sum, mut bad, mut sent_sum, mut sent_n) = (0.0, 0, 0.0, 0);
+            for r in lb_reviews {
+                rating_sum += r.rating;
+                bad += usize::from(r.rating <= 2.0);
+                if let Some(s) = r.sentiment {
+                    sent_sum += s;
+                    sent_n += 1;
+                }
+            }
+            out.put(|| "review_count".into(), lb_reviews.len() as f64);
+            out.put(|| "bad_review_count".into(), bad as f64);
+            out.put(|| "mean_review_rating".into(), mean_or_nan(rating_sum, lb_reviews.len()));
+            out.put(|| "mean_review_sentiment".into(), mean_or_nan(sent_sum, sent_n));
+            out.put(|| "last_review_rating".into(), lb_reviews.last().map_or(f64::NAN, |r| r.rating));
+        }
+        if f.profile {
+            out.put(|| "age".into(), ev.customer.age.map_or(f64::NAN, f64::from));
+        }
+    }
+}
