@@ -1,10 +1,16 @@
-//! churnguard: tell a business early, and with reasons, which customers are about to leave.
-#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+#![deny(unsafe_code)]
 
+pub mod classify;
 pub mod data;
 pub mod error;
 pub mod eval;
 pub mod features;
+mod linalg;
+pub mod model;
+pub mod pipeline;
+pub mod preprocess;
+pub mod progress;
 pub mod sim;
 mod time;
 

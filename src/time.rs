@@ -82,6 +82,26 @@ impl Timestamp {
         Utc.timestamp_opt(self.0, 0).single()
     }
 
+    /// UTC calendar `(year, month, day)`, by integer arithmetic (fast enough for per-event use).
+    pub fn ymd(self) -> (i64, u32, u32) {
+        // civil_from_days, H. Hinnant, "chrono-Compatible Low-Level Date Algorithms" (2013).
+        let z = self.0.div_euclid(SECONDS_PER_DAY) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        (year, month, day)
+    }
+
+    /// UTC calendar month, 1–12.
+    pub fn month(self) -> u32 {
+        self.ymd().1
+    }
+
     /// The UTC calendar date.
     pub fn date(self) -> Option<NaiveDate> {
         self.to_datetime().map(|d| d.date_naive())
@@ -215,6 +235,20 @@ mod tests {
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, "\"2024-03-05T13:14:15Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+    }
+
+    #[test]
+    fn integer_calendar_matches_chrono() {
+        use chrono::Datelike;
+        // Every 37 hours over ±150 years, including leap days and the epoch.
+        let mut t = Timestamp::parse("1900-01-01").unwrap().unix_seconds();
+        let end = Timestamp::parse("2200-01-01").unwrap().unix_seconds();
+        while t < end {
+            let ts = Timestamp(t);
+            let d = ts.date().unwrap();
+            assert_eq!(ts.ymd(), (d.year() as i64, d.month(), d.day()), "{ts}");
+            t += 37 * 3600;
+        }
     }
 
     #[test]

@@ -1,14 +1,23 @@
-//! Evaluation: metrics, cross-validation splits and reports.
+//! Evaluation: metrics, cross-validation and backtests.
 //!
-//! - [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier`] and [`lift_at`] score churn
-//!   predictions against observed outcomes (`true` = churned); ranking metrics are
-//!   tie-aware and match scikit-learn. [`Metrics`] bundles them for one evaluation and
-//!   [`MetricSummary`] gives their mean and spread over cross-validation folds.
+//! Sits at the end of the flow: it scores fitted models against observed
+//! outcomes (`true` = churned).
+//!
+//! - [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier`] and [`lift_at`]; ranking metrics
+//!   are tie-aware and match scikit-learn. [`Metrics`] bundles them for one evaluation
+//!   and [`MetricSummary`] gives their mean and spread over folds or backtest steps.
 //! - [`StratifiedKFold`] deals customers into seeded, reproducible [`Fold`]s that keep
-//!   the churn rate of every fold close to the overall rate.
+//!   the churn rate of every fold close to the overall rate; [`cross_validate`] fits
+//!   the preprocessor and learner inside each fold and returns a [`CvReport`].
+//! - [`BacktestReport`] holds a time-based backtest run by
+//!   [`Pipeline::backtest`](crate::pipeline::Pipeline::backtest).
 
+mod backtest;
+mod cv;
 mod metrics;
 mod split;
 
+pub use backtest::{BacktestReport, BacktestStep};
+pub use cv::{CvReport, FoldReport, cross_validate};
 pub use metrics::{MetricSummary, Metrics, brier, lift_at, log_loss, pr_auc, roc_auc};
 pub use split::{Fold, StratifiedKFold};

@@ -102,6 +102,75 @@ impl StratifiedKFold {
         }
         Ok(folds)
     }
+
+    /// Splits rows into `k` folds keeping all rows of a group (e.g. one customer's
+    /// rows from several snapshots) in the same fold, so a model is never tested on a
+    /// customer it was trained on.
+    ///
+    /// Groups are shuffled with the seed, then taken largest first and each placed in
+    /// the fold whose churner and row counts are furthest below their targets (a
+    /// greedy balance, as scikit-learn's `StratifiedGroupKFold`). When every group has
+    /// one row this is [`split`](Self::split).
+    ///
+    /// # Errors
+    /// As [`split`](Self::split), plus [`Error::ShapeMismatch`] if `groups` and
+    /// `labels` differ in length, and [`Error::InvalidParameter`] (name `"k"`) if there
+    /// are fewer groups than folds.
+    pub fn split_grouped<G: std::hash::Hash + Eq>(&self, labels: &[bool], groups: &[G]) -> Result<Vec<Fold>> {
+        let n = labels.len();
+        ensure!(groups.len() == n, Error::ShapeMismatch { what: "groups vs labels", expected: n, found: groups.len() });
+        let mut index: std::collections::HashMap<&G, usize> = std::collections::HashMap::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (row, g) in groups.iter().enumerate() {
+            let id = *index.entry(g).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[id].push(row);
+        }
+        if members.len() == n {
+            return self.split(labels);
+        }
+        ensure!(n > 0, Error::EmptyData { context: "StratifiedKFold::split_grouped: no labels".into() });
+        let total_pos = labels.iter().filter(|&&y| y).count();
+        ensure!(total_pos > 0, Error::SingleClass { class: false, n });
+        ensure!(total_pos < n, Error::SingleClass { class: true, n });
+        ensure!(members.len() >= self.k, Error::param("k", self.k, "fewer groups than folds"));
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(self.seed));
+        let pos_of = |g: usize| members[g].iter().filter(|&&r| labels[r]).count();
+        // Stable sort keeps the shuffled order among equal groups.
+        order.sort_by_key(|&g| std::cmp::Reverse((pos_of(g), members[g].len())));
+        let (target_pos, target_n) = (total_pos as f64 / self.k as f64, n as f64 / self.k as f64);
+        let mut fold_pos = vec![0usize; self.k];
+        let mut fold_n = vec![0usize; self.k];
+        let mut fold_of = vec![0usize; n];
+        for g in order {
+            let (gp, gn) = (pos_of(g), members[g].len());
+            let cost = |f: usize| (fold_pos[f] + gp) as f64 / target_pos + (fold_n[f] + gn) as f64 / target_n;
+            let best = (0..self.k).min_by(|&a, &b| cost(a).total_cmp(&cost(b))).unwrap_or(0);
+            fold_pos[best] += gp;
+            fold_n[best] += gn;
+            for &r in &members[g] {
+                fold_of[r] = best;
+            }
+        }
+        ensure!(
+            fold_pos.iter().all(|&p| p > 0),
+            Error::param("k", self.k, "too few churned customers to give every fold one")
+        );
+        ensure!(
+            fold_pos.iter().zip(&fold_n).all(|(&p, &m)| m > p),
+            Error::param("k", self.k, "too few retained customers to give every fold one")
+        );
+        let mut folds: Vec<Fold> = (0..self.k).map(|_| Fold { train: Vec::new(), test: Vec::new() }).collect();
+        for (row, &f) in fold_of.iter().enumerate() {
+            for (i, fold) in folds.iter_mut().enumerate() {
+                if i == f { fold.test.push(row) } else { fold.train.push(row) }
+            }
+        }
+        Ok(folds)
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +268,37 @@ mod tests {
         let kf = StratifiedKFold::new(2, 0).unwrap();
         assert!(matches!(kf.split(&[true; 4]), Err(Error::SingleClass { class: true, n: 4 })));
         assert!(matches!(kf.split(&[false; 4]), Err(Error::SingleClass { class: false, n: 4 })));
+    }
+
+    #[test]
+    fn grouped_folds_keep_each_group_together_and_stay_balanced() {
+        // 300 customers with 1–3 rows each; churn depends on the customer.
+        let mut labels = Vec::new();
+        let mut groups = Vec::new();
+        for c in 0..300usize {
+            for _ in 0..(1 + c % 3) {
+                labels.push(c % 4 == 0);
+                groups.push(c);
+            }
+        }
+        let folds = StratifiedKFold::new(5, 3).unwrap().split_grouped(&labels, &groups).unwrap();
+        let mut fold_of_group = std::collections::HashMap::new();
+        for (i, f) in folds.iter().enumerate() {
+            for &r in &f.test {
+                assert_eq!(*fold_of_group.entry(groups[r]).or_insert(i), i, "group split across folds");
+            }
+        }
+        let rate = labels.iter().filter(|&&y| y).count() as f64 / labels.len() as f64;
+        for f in &folds {
+            let fr = positives(&labels, &f.test) as f64 / f.test.len() as f64;
+            assert!((fr - rate).abs() < 0.03, "fold churn rate {fr} vs {rate}");
+            assert!((f.test.len() as f64 - labels.len() as f64 / 5.0).abs() < 10.0);
+        }
+        // Unique groups fall back to the exact stratified split.
+        let ids: Vec<usize> = (0..labels.len()).collect();
+        let kf = StratifiedKFold::new(5, 3).unwrap();
+        assert_eq!(kf.split_grouped(&labels, &ids).unwrap(), kf.split(&labels).unwrap());
+        assert!(matches!(kf.split_grouped(&labels, &ids[1..]), Err(Error::ShapeMismatch { .. })));
     }
 
     proptest! {

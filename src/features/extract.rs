@@ -76,14 +76,14 @@ pub enum Activity {
 pub struct ChurnDefinition {
     /// What counts as activity (default: orders).
     pub activity: Activity,
-    /// How recently a customer must have been active to be scored (default 180 days).
+    /// How recently a customer must have been active to be scored (default 90 days).
     /// Customers silent for longer are already lapsed rather than at risk.
     pub active_within: Days,
 }
 
 impl Default for ChurnDefinition {
     fn default() -> Self {
-        ChurnDefinition { activity: Activity::Orders, active_within: Days(180) }
+        ChurnDefinition { activity: Activity::Orders, active_within: Days(90) }
     }
 }
 
@@ -98,7 +98,8 @@ pub struct FeatureFamilies {
     pub trend: bool,
     /// `days_since_last_{order,visit,interaction}`, `days_since_first_order`, order gap vs personal average.
     pub recency: bool,
-    /// Average order value, items, discount share and rate, return rate over the look-back.
+    /// Average order value, items, discount share and rate, return rate, share of orders
+    /// placed in November–December (holiday shoppers), over the look-back.
     pub basket: bool,
     /// `tenure_days`.
     pub tenure: bool,
@@ -108,6 +109,9 @@ pub struct FeatureFamilies {
     pub reviews: bool,
     /// `age`, and categorical `gender`, `region`, `acquisition_channel`.
     pub profile: bool,
+    /// `as_of_month_sin`, `as_of_month_cos`: the snapshot's month on the unit circle, so a
+    /// model trained on snapshots from several months can learn seasonal churn (post-holiday).
+    pub calendar: bool,
 }
 
 impl Default for FeatureFamilies {
@@ -122,6 +126,7 @@ impl Default for FeatureFamilies {
             service: true,
             reviews: true,
             profile: true,
+            calendar: true,
         }
     }
 }
@@ -472,12 +477,14 @@ impl FeatureSpec {
         if f.basket {
             let n = lb_orders.len();
             let (mut amount, mut items, mut discount, mut discounted, mut returned) = (0.0, 0.0, 0.0, 0usize, 0usize);
+            let mut holiday = 0usize;
             for o in lb_orders {
                 amount += o.amount;
                 items += o.items as f64;
                 discount += o.discount;
                 discounted += usize::from(o.discount > 0.0);
                 returned += usize::from(o.returned);
+                holiday += usize::from(o.at.month() >= 11);
             }
             out.put(|| "avg_order_value".into(), mean_or_nan(amount, n));
             out.put(|| "avg_items_per_order".into(), mean_or_nan(items, n));
@@ -485,6 +492,7 @@ impl FeatureSpec {
             let gross = amount + discount;
             out.put(|| "discount_rate".into(), if n == 0 || gross <= 0.0 { f64::NAN } else { discount / gross });
             out.put(|| "return_rate".into(), mean_or_nan(returned as f64, n));
+            out.put(|| "holiday_order_share".into(), mean_or_nan(holiday as f64, n));
         }
         if f.tenure {
             out.put(|| "tenure_days".into(), days_before(ev.customer.signup).max(0.0));
@@ -540,6 +548,11 @@ impl FeatureSpec {
         }
         if f.profile {
             out.put(|| "age".into(), ev.customer.age.map_or(f64::NAN, f64::from));
+        }
+        if f.calendar {
+            let angle = std::f64::consts::TAU * f64::from(as_of.month() - 1) / 12.0;
+            out.put(|| "as_of_month_sin".into(), angle.sin());
+            out.put(|| "as_of_month_cos".into(), angle.cos());
         }
     }
 }

@@ -12,10 +12,15 @@
 //! with the drivers in [`DriverStrengths`]: a fall in purchase frequency,
 //! recent complaints, unresolved tickets, bad reviews, dependence on
 //! discounts, the post-holiday drop-off of customers acquired in November and
-//! December, and being new. Complaints also start "lapses" in which demand
-//! decays before the customer leaves, so falling frequency is an early
-//! warning as in real shops. A churned customer stops ordering; visits and
-//! e-mail opens fade out.
+//! December, and being new. Optionally, complaints also start "lapses" in
+//! which demand decays before the customer leaves. A churned customer stops
+//! ordering and browsing; e-mail opens fade out.
+//!
+//! The default shop is a frequent-purchase one (about two orders a month per
+//! customer, think groceries or pet supplies), so the 90-day label mostly
+//! reflects real churn rather than a quiet spell. With the default settings,
+//! pooled over monthly snapshots in 2024, the oracle AUC is about 0.89 and
+//! the churn rate about 18%.
 //!
 //! Same [`SimConfig`] (including the seed) → identical data on every platform:
 //! each customer draws from its own ChaCha8 stream, so the result does not
@@ -54,17 +59,17 @@ const DAY: i64 = SECONDS_PER_DAY;
 /// model's coefficients follow the simulated drivers).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DriverStrengths {
-    /// Intercept of the monthly hazard (−5.5 ≈ 0.4% per month with no driver active).
+    /// Intercept of the monthly hazard (−3.8 ≈ 2.2% per month with no driver active).
     pub baseline: f64,
-    /// Per unit of `ln((orders in previous 90 d + 1) / (orders in last 90 d + 1))`, when positive.
+    /// Per unit of `ln((orders in previous 90 d + 1) / (orders in last 90 d + 1))` (positive when frequency falls).
     pub frequency_drop: f64,
     /// Per complaint in the last 90 days (at most 3 counted).
     pub complaint: f64,
-    /// Per ticket opened in the last 180 days that is still open or was closed unresolved (at most 3).
+    /// Per ticket opened in the last 365 days that is still open or was closed unresolved (at most 3).
     pub unresolved_ticket: f64,
-    /// Per review rated ≤ 2 stars in the last 180 days (at most 3).
+    /// Per review rated ≤ 2 stars in the last 365 days (at most 3).
     pub bad_review: f64,
-    /// Times the share of discounted orders in the last 365 days (with ≥ 2 orders).
+    /// Times the share of discounted orders in the last 365 days.
     pub discount_dependence: f64,
     /// For customers acquired in November/December, in January and February of their first 120 days.
     pub post_holiday: f64,
@@ -72,7 +77,9 @@ pub struct DriverStrengths {
     pub new_customer: f64,
     /// Every January (the general post-holiday slump).
     pub january: f64,
-    /// Monthly probability of starting a lapse (demand decay) without a cause.
+    /// Monthly probability of starting a lapse (demand decays before the customer leaves).
+    /// Off by default: a lapse is hidden state that no model can observe directly, so it
+    /// widens the gap between the best model and the oracle.
     pub lapse_base: f64,
     /// Added lapse probability per recent complaint.
     pub lapse_per_complaint: f64,
@@ -83,17 +90,17 @@ pub struct DriverStrengths {
 impl Default for DriverStrengths {
     fn default() -> Self {
         DriverStrengths {
-            baseline: -5.5,
-            frequency_drop: 0.8,
-            complaint: 0.4,
-            unresolved_ticket: 0.4,
-            bad_review: 0.5,
-            discount_dependence: 1.2,
-            post_holiday: 1.8,
+            baseline: -3.8,
+            frequency_drop: 0.55,
+            complaint: 0.35,
+            unresolved_ticket: 0.35,
+            bad_review: 0.35,
+            discount_dependence: 0.9,
+            post_holiday: 2.0,
             new_customer: 0.5,
             january: 0.3,
-            lapse_base: 0.01,
-            lapse_per_complaint: 0.08,
+            lapse_base: 0.0,
+            lapse_per_complaint: 0.0,
             lapse_decay: 0.6,
         }
     }

@@ -186,30 +186,26 @@ pub(crate) struct Drivers {
 
 pub(crate) fn drivers_at(traits: &Traits, h: &History, b: i64) -> Drivers {
     let tenure_days = (b - traits.signup) / DAY;
-    let tracked_days = (b - traits.active_from) / DAY;
-    // Falling purchase frequency: last 90 days vs the 90 before, on a log scale.
-    let frequency_drop = if tracked_days >= 180 {
-        let recent = h.orders_in(b - 90 * DAY, b) as f64;
-        let previous = h.orders_in(b - 180 * DAY, b - 90 * DAY) as f64;
-        ((previous + 1.0) / (recent + 1.0)).ln().max(0.0)
-    } else {
-        0.0
-    };
+    // Falling purchase frequency: last 90 days vs the 90 before, on a log scale
+    // (negative when frequency rises, e.g. for new customers ramping up).
+    let recent = h.orders_in(b - 90 * DAY, b) as f64;
+    let previous = h.orders_in(b - 180 * DAY, b - 90 * DAY) as f64;
+    let frequency_drop = ((previous + 1.0) / (recent + 1.0)).ln();
     let complaints = h.tickets.iter().filter(|t| t.complaint && t.opened >= b - 90 * DAY && t.opened < b).count();
     let unresolved = h
         .tickets
         .iter()
-        .filter(|t| t.opened >= b - 180 * DAY && t.opened < b)
+        .filter(|t| t.opened >= b - 365 * DAY && t.opened < b)
         .filter(|t| match t.closed {
             None => true,
             Some(c) => c >= b || !t.resolved,
         })
         .count();
-    let bad_reviews = h.reviews.iter().filter(|r| r.at >= b - 180 * DAY && r.at < b && r.rating <= 2.0).count();
+    let bad_reviews = h.reviews.iter().filter(|r| r.at >= b - 365 * DAY && r.at < b && r.rating <= 2.0).count();
     let first = h.orders.partition_point(|o| o.at < b - 365 * DAY);
     let last = h.orders.partition_point(|o| o.at < b);
     let recent_orders = &h.orders[first..last];
-    let discount_share = if recent_orders.len() >= 2 {
+    let discount_share = if !recent_orders.is_empty() {
         recent_orders.iter().filter(|o| o.discounted).count() as f64 / recent_orders.len() as f64
     } else {
         0.0
@@ -283,7 +279,7 @@ pub(crate) fn boundary(
             st.lapsing = true;
         }
     }
-    let drift: f64 = Normal::new(0.0, 0.12).map_or(0.0, |n| n.sample(rng));
+    let drift: f64 = Normal::new(0.0, 0.06).map_or(0.0, |n| n.sample(rng));
     st.rate_mult = (st.rate_mult * drift.exp() * if st.lapsing { s.lapse_decay } else { 1.0 }).clamp(0.05, 3.0);
     let recent_orders = st.history.orders_in(b - 60 * DAY, b) as f64;
     let r = &mut st.rates;
@@ -294,14 +290,14 @@ pub(crate) fn boundary(
         let activity = r.orders * 30.0 + 0.5 * recent_orders;
         r.tickets = (0.02 + 0.25 * traits.friction) * activity / 30.0;
         r.reviews = 0.12 * activity / 30.0;
-        r.visits = (traits.visit_ratio * r.orders * 30.0 + 1.0) / 30.0;
+        r.visits = traits.visit_ratio * r.orders;
         r.interactions = traits.engagement * (0.5 + 0.5 * st.rate_mult.min(1.5)) / 30.0;
     } else {
         let months_gone = st.churned_at.map_or(0, |c| (b - c) / (30 * DAY)) as i32;
         r.orders = 0.0;
         r.tickets = 0.0;
         r.reviews = 0.0;
-        r.visits = 0.8 * 0.5f64.powi(months_gone + 1) / 30.0;
+        r.visits = 0.3 * 0.3f64.powi(months_gone) / 30.0;
         r.interactions = 0.25 * traits.engagement * 0.7f64.powi(months_gone) / 30.0;
     }
 }
@@ -469,11 +465,11 @@ fn review(traits: &Traits, st: &mut State, at: i64, rng: &mut ChaCha8Rng, out: &
 
 /// Draw the fixed traits of one customer.
 pub(crate) fn draw_traits(signup: i64, active_from: i64, holiday_acquired: bool, rng: &mut ChaCha8Rng) -> Traits {
-    let base_rate = 0.15 + Gamma::new(2.0, 0.45).map_or(1.0, |g| g.sample(rng));
+    let base_rate = 1.2 + Gamma::new(2.0, 0.6).map_or(1.0, |g| g.sample(rng));
     let discount_affinity = Beta::new(1.3, 3.5).map_or(0.25, |b| b.sample(rng));
     let friction = Beta::new(1.2, 6.0).map_or(0.15, |b| b.sample(rng));
     let mood = 3.6 + Normal::new(0.0, 0.6).map_or(0.0, |n| n.sample(rng));
-    let visit_ratio = 1.5 + Gamma::new(2.0, 1.0).map_or(2.0, |g| g.sample(rng));
+    let visit_ratio = 8.0 * LogNormal::new(0.0, 0.1).map_or(1.0, |d| d.sample(rng));
     let engagement = Gamma::new(1.5, 2.0).map_or(3.0, |g| g.sample(rng));
     let basket = 25.0 + Gamma::new(2.0, 25.0).map_or(50.0, |g| g.sample(rng));
     let web: f64 = rng.gen_range(0.2..0.7);

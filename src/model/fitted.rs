@@ -1,0 +1,149 @@
+//! [`FittedModel`]: a fitted preprocessor and model that score raw feature rows.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use ndarray::Array1;
+use serde::{Deserialize, Serialize};
+
+use super::{ChurnModel, Explanation, ModelMetadata, SavedModel};
+use crate::error::{Error, Result, ensure};
+use crate::features::FeatureMatrix;
+use crate::preprocess::Preprocessor;
+
+/// A reason behind a score, named by the raw input feature.
+///
+/// Contributions of the design columns derived from one input (its scaled
+/// value and missing indicator, or its one-hot levels) are summed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Input feature name (e.g. `days_since_last_order`, `region`).
+    pub feature: String,
+    /// The raw numeric value (`None` for categorical or missing values).
+    pub value: Option<f64>,
+    /// The category, for categorical features.
+    pub category: Option<String>,
+    /// Signed effect on the log-odds of churn; positive raises the risk.
+    pub contribution: f64,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.category, self.value) {
+            (Some(c), _) => write!(f, "{} = {}", self.feature, c),
+            (None, Some(v)) => write!(f, "{} = {}", self.feature, format_value(v)),
+            (None, None) => write!(f, "{} missing", self.feature),
+        }?;
+        write!(f, " ({:+.2})", self.contribution)
+    }
+}
+
+fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else { format!("{v:.2}") }
+}
+
+/// A fitted [`Preprocessor`] plus a fitted [`ChurnModel`]: scores raw
+/// [`FeatureMatrix`] rows and names the reasons. Cheap to clone (the model is shared).
+#[derive(Clone, Debug)]
+pub struct FittedModel {
+    preprocessor: Preprocessor,
+    model: Arc<dyn ChurnModel>,
+    metadata: ModelMetadata,
+}
+
+impl FittedModel {
+    /// Bundle a preprocessor and a model fitted on its output.
+    ///
+    /// Errors: [`Error::FeatureMismatch`] if the model's features are not the preprocessor's outputs.
+    pub fn new(preprocessor: Preprocessor, model: Arc<dyn ChurnModel>, metadata: ModelMetadata) -> Result<Self> {
+        ensure!(
+            model.feature_names() == preprocessor.output_names(),
+            Error::FeatureMismatch {
+                expected: model.feature_names().to_vec(),
+                found: preprocessor.output_names().to_vec()
+            }
+        );
+        Ok(FittedModel { preprocessor, model, metadata })
+    }
+
+    /// The preprocessor.
+    pub fn preprocessor(&self) -> &Preprocessor {
+        &self.preprocessor
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Arc<dyn ChurnModel> {
+        &self.model
+    }
+
+    /// Training facts.
+    pub fn metadata(&self) -> &ModelMetadata {
+        &self.metadata
+    }
+
+    /// Churn probability of every row of `data`.
+    pub fn predict_proba(&self, data: &FeatureMatrix) -> Result<Array1<f64>> {
+        let x = self.preprocessor.transform(data)?;
+        self.model.predict_proba(x.view())
+    }
+
+    /// Design-level explanation of row `row` of `data`.
+    pub fn explain(&self, data: &FeatureMatrix, row: usize) -> Result<Explanation> {
+        ensure!(
+            row < data.n_rows(),
+            Error::ShapeMismatch { what: "row index vs rows", expected: data.n_rows(), found: row }
+        );
+        let one = data.select_rows(&[row])?;
+        let x = self.preprocessor.transform(&one)?;
+        self.model.explain(x.row(0))
+    }
+
+    /// The `k` input features that raise the churn risk of row `row` most
+    /// (largest signed contribution first).
+    pub fn reasons(&self, data: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
+        let explanation = self.explain(data, row)?;
+        Ok(self.reasons_from(data, row, &explanation, k))
+    }
+
+    /// Aggregate an explanation of row `row` into input-level reasons.
+    pub(crate) fn reasons_from(&self, data: &FeatureMatrix, row: usize, e: &Explanation, k: usize) -> Vec<Reason> {
+        let inputs = self.preprocessor.input_names();
+        let mut totals = vec![0.0; inputs.len()];
+        for (c, &src) in e.contributions.iter().zip(self.preprocessor.output_sources()) {
+            totals[src] += c.contribution;
+        }
+        let mut reasons: Vec<Reason> = inputs
+            .into_iter()
+            .zip(totals)
+            .map(|(feature, contribution)| {
+                let value = data.numeric_column(&feature).map(|col| col[row]).filter(|v| !v.is_nan());
+                let category = data.categorical_column(&feature).and_then(|c| c.get(row)).map(str::to_string);
+                Reason { feature, value, category, contribution }
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then(a.feature.cmp(&b.feature)));
+        reasons.truncate(k);
+        reasons
+    }
+
+    /// The serialisable form (no pipeline settings).
+    pub fn to_saved(&self) -> Result<SavedModel> {
+        Ok(SavedModel::new(self.preprocessor.clone(), self.model.to_stored()?, None, self.metadata.clone()))
+    }
+
+    /// Rebuild from a saved model.
+    pub fn from_saved(saved: SavedModel) -> Result<Self> {
+        FittedModel::new(saved.preprocessor, saved.model.into_model(), saved.metadata)
+    }
+
+    /// Save to `path` (JSON).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.to_saved()?.write(path)
+    }
+
+    /// Load from `path`, refusing other format versions and inconsistent files.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_saved(SavedModel::read(path)?)
+    }
+}

@@ -1,0 +1,339 @@
+//! [`Pipeline`]: from raw customer records to churn probabilities with reasons.
+//!
+//! A pipeline is a [`FeatureSpec`] (with look-back and horizon), preprocessing
+//! settings and a [`Learner`]. [`Pipeline::fit`] reads a [`DataSource`],
+//! builds labelled snapshots at one or more `as_of` dates, fits the
+//! preprocessor and the model, and returns a [`FittedPipeline`], which scores
+//! every active customer at a new date and saves to one versioned file.
+//!
+//! ```
+//! use churnguard::{classify::LogisticRegression, pipeline::{FittedPipeline, Pipeline}, progress::Silent};
+//! use churnguard::{sim::{Population, SimConfig}, Timestamp};
+//! let pop = Population::generate(&SimConfig { n_customers: 500, ..SimConfig::default() })?;
+//! let pipeline = Pipeline::new(LogisticRegression::params());
+//! let dates = [Timestamp::from_ymd(2024, 4, 1)?, Timestamp::from_ymd(2024, 7, 1)?];
+//! let fitted = pipeline.fit(pop.records(), &dates, &Silent)?;
+//! let scores = fitted.score(pop.records(), Timestamp::from_ymd(2024, 12, 1)?, 3)?;
+//! let riskiest = &scores[0]; // sorted by probability, highest first
+//! assert!(riskiest.probability >= scores[scores.len() - 1].probability);
+//! assert_eq!(riskiest.reasons.len(), 3);
+//!
+//! let file = std::env::temp_dir().join("churnguard-doc-pipeline.json");
+//! fitted.save(&file)?;
+//! let again = FittedPipeline::load(&file)?;
+//! assert_eq!(again.score(pop.records(), Timestamp::from_ymd(2024, 12, 1)?, 3)?, scores);
+//! # Ok::<(), churnguard::Error>(())
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{CustomerId, DataSource, EventLog};
+use crate::error::{Error, Result, ensure};
+use crate::eval::{BacktestReport, BacktestStep, CvReport, Metrics, StratifiedKFold, cross_validate};
+use crate::features::{FeatureSpec, LabeledMatrix, Snapshot};
+use crate::model::{Dataset, FittedModel, Learner, ModelMetadata, Reason, SavedModel};
+use crate::preprocess::PreprocessParams;
+use crate::progress::{Progress, ProgressUpdate};
+use crate::time::{Days, Timestamp};
+
+/// What a fitted pipeline needs to rebuild features at scoring time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineSettings {
+    /// Features and churn definition.
+    pub features: FeatureSpec,
+    /// Look-back of every snapshot.
+    pub lookback: Days,
+    /// Label horizon.
+    pub horizon: Days,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        PipelineSettings { features: FeatureSpec::default(), lookback: Days(365), horizon: Days(90) }
+    }
+}
+
+impl PipelineSettings {
+    /// The snapshot at `as_of`.
+    pub fn snapshot(&self, as_of: Timestamp) -> Result<Snapshot> {
+        let s = Snapshot::new(as_of, self.lookback, self.horizon)?;
+        self.features.check(&s)?;
+        Ok(s)
+    }
+}
+
+/// Feature spec + preprocessing + learner, unfitted.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    settings: PipelineSettings,
+    preprocess: PreprocessParams,
+    learner: Arc<dyn Learner>,
+}
+
+impl Pipeline {
+    /// A pipeline with default features (365-day look-back, 90-day horizon) and preprocessing.
+    pub fn new(learner: impl Learner + 'static) -> Self {
+        Pipeline {
+            settings: PipelineSettings::default(),
+            preprocess: PreprocessParams::default(),
+            learner: Arc::new(learner),
+        }
+    }
+
+    /// Use `spec` for features and the churn definition.
+    pub fn features(mut self, spec: FeatureSpec) -> Self {
+        self.settings.features = spec;
+        self
+    }
+
+    /// Set the look-back.
+    pub fn lookback(mut self, days: Days) -> Self {
+        self.settings.lookback = days;
+        self
+    }
+
+    /// Set the label horizon.
+    pub fn horizon(mut self, days: Days) -> Self {
+        self.settings.horizon = days;
+        self
+    }
+
+    /// Set the preprocessing.
+    pub fn preprocess(mut self, params: PreprocessParams) -> Self {
+        self.preprocess = params;
+        self
+    }
+
+    /// The feature settings.
+    pub fn settings(&self) -> &PipelineSettings {
+        &self.settings
+    }
+
+    /// The learner.
+    pub fn learner(&self) -> &dyn Learner {
+        self.learner.as_ref()
+    }
+
+    /// Labelled snapshots at `as_of` dates, stacked.
+    pub fn training_data(&self, log: &EventLog, as_of: &[Timestamp]) -> Result<LabeledMatrix> {
+        ensure!(!as_of.is_empty(), Error::param("as_of dates", "[]", "need at least one date"));
+        let snapshot = self.settings.snapshot(as_of[0])?;
+        self.settings.features.labeled_at(log, &snapshot, as_of)
+    }
+
+    /// Read `source` and fit at the `as_of` dates.
+    pub fn fit(&self, source: &dyn DataSource, as_of: &[Timestamp], progress: &dyn Progress) -> Result<FittedPipeline> {
+        let log = EventLog::from_source(source)?;
+        self.fit_log(&log, as_of, progress)
+    }
+
+    /// Fit on an already built event log.
+    pub fn fit_log(&self, log: &EventLog, as_of: &[Timestamp], progress: &dyn Progress) -> Result<FittedPipeline> {
+        let total = 3;
+        let data = self.training_data(log, as_of)?;
+        data.check_both_classes()?;
+        progress.update(ProgressUpdate { stage: "fit", done: 1, total });
+        let prep = self.preprocess.fit(data.features())?;
+        let x = prep.transform(data.features())?;
+        progress.update(ProgressUpdate { stage: "fit", done: 2, total });
+        let model = self.learner.fit_model(&Dataset::new(x.view(), data.labels(), prep.output_names())?)?;
+        progress.update(ProgressUpdate { stage: "fit", done: 3, total });
+        let metadata = ModelMetadata {
+            model_name: model.name().to_string(),
+            trained_as_of: as_of.to_vec(),
+            n_training_rows: data.n_rows(),
+            training_churn_rate: data.churn_rate(),
+            cv: None,
+        };
+        let model = FittedModel::new(prep, Arc::from(model), metadata)?;
+        Ok(FittedPipeline { settings: self.settings.clone(), model })
+    }
+
+    /// Stratified k-fold cross-validation on the snapshots at `as_of` (stacked;
+    /// a customer's rows from different dates stay in one fold).
+    pub fn cross_validate(
+        &self,
+        log: &EventLog,
+        as_of: &[Timestamp],
+        folds: &StratifiedKFold,
+        progress: &dyn Progress,
+    ) -> Result<CvReport> {
+        let data = self.training_data(log, as_of)?;
+        cross_validate(self.learner.as_ref(), &self.preprocess, &data, folds, progress)
+    }
+
+    /// Time-based backtest: for each date after the first, fit on every earlier
+    /// date whose label window has closed by then (`d + horizon ≤ test date`)
+    /// and evaluate at the test date. Training labels therefore never overlap
+    /// the test period.
+    ///
+    /// Errors: fewer than two dates, unsorted dates, or a test date with no
+    /// earlier date far enough back.
+    pub fn backtest(&self, log: &EventLog, dates: &[Timestamp], progress: &dyn Progress) -> Result<BacktestReport> {
+        ensure!(dates.len() >= 2, Error::param("dates", dates.len(), "a backtest needs at least two dates"));
+        ensure!(
+            dates.windows(2).all(|w| w[0] < w[1]),
+            Error::param("dates", "unsorted", "dates must be strictly increasing")
+        );
+        let total = dates.len() - 1;
+        let mut steps = Vec::with_capacity(total);
+        for (k, &test_date) in dates.iter().enumerate().skip(1) {
+            let train: Vec<Timestamp> =
+                dates[..k].iter().copied().filter(|&d| d + self.settings.horizon <= test_date).collect();
+            ensure!(
+                !train.is_empty(),
+                Error::param(
+                    "dates",
+                    test_date,
+                    "no earlier date has a label window that closes before this test date"
+                )
+            );
+            let fitted = self.fit_log(log, &train, &crate::progress::Silent)?;
+            let test = self.training_data(log, &[test_date])?;
+            let probs = fitted.model.predict_proba(test.features())?;
+            let metrics = Metrics::compute(test.labels(), probs.as_slice().unwrap_or(&probs.to_vec()))?;
+            steps.push(BacktestStep { as_of: test_date, trained_on: train, metrics });
+            progress.update(ProgressUpdate { stage: "backtest", done: k, total });
+        }
+        BacktestReport::new(steps)
+    }
+}
+
+/// A customer's churn score at a date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerScore {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Probability of no activity in the horizon after the scoring date.
+    pub probability: f64,
+    /// The input features raising the risk most, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// A fitted pipeline: rebuilds features from events and scores customers.
+#[derive(Clone, Debug)]
+pub struct FittedPipeline {
+    settings: PipelineSettings,
+    model: FittedModel,
+}
+
+impl FittedPipeline {
+    /// Feature settings.
+    pub fn settings(&self) -> &PipelineSettings {
+        &self.settings
+    }
+
+    /// The fitted preprocessor and model.
+    pub fn model(&self) -> &FittedModel {
+        &self.model
+    }
+
+    /// Read `source` and score every eligible customer at `as_of`, riskiest
+    /// first, each with its `reasons` top reasons.
+    pub fn score(&self, source: &dyn DataSource, as_of: Timestamp, reasons: usize) -> Result<Vec<CustomerScore>> {
+        let log = EventLog::from_source(source)?;
+        self.score_log(&log, as_of, reasons, &crate::progress::Silent)
+    }
+
+    /// Score every eligible customer of `log` at `as_of`, riskiest first.
+    pub fn score_log(
+        &self,
+        log: &EventLog,
+        as_of: Timestamp,
+        reasons: usize,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CustomerScore>> {
+        let snapshot = self.settings.snapshot(as_of)?;
+        let features = self.settings.features.extract(log, &snapshot)?;
+        let mut scores = self.score_features(&features, reasons, progress)?;
+        scores.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.customer.cmp(&b.customer)));
+        Ok(scores)
+    }
+
+    /// Score one customer at `as_of` (eligible or not).
+    ///
+    /// Errors: [`Error::UnknownCustomer`], or [`Error::NoEvents`] if the customer
+    /// has no event before `as_of`.
+    pub fn score_customer(
+        &self,
+        log: &EventLog,
+        id: &CustomerId,
+        as_of: Timestamp,
+        reasons: usize,
+    ) -> Result<CustomerScore> {
+        let snapshot = self.settings.snapshot(as_of)?;
+        let features = self.settings.features.extract_customer(log, id, &snapshot)?;
+        let mut v = self.score_features(&features, reasons, &crate::progress::Silent)?;
+        v.pop().ok_or_else(|| Error::UnknownCustomer { customer: id.to_string() })
+    }
+
+    fn score_features(
+        &self,
+        features: &crate::features::FeatureMatrix,
+        reasons: usize,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CustomerScore>> {
+        let x = self.model.preprocessor().transform(features)?;
+        let probs = self.model.model().predict_proba(x.view())?;
+        let n = features.n_rows();
+        let chunk = 4096;
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let out: Vec<Vec<CustomerScore>> = (0..n.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| {
+                let rows = (c * chunk)..((c + 1) * chunk).min(n);
+                let part = rows
+                    .map(|r| {
+                        let e = self.model.model().explain(x.row(r))?;
+                        Ok(CustomerScore {
+                            customer: features.customer_ids()[r].clone(),
+                            probability: probs[r],
+                            reasons: self.model.reasons_from(features, r, &e, reasons),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let finished = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed) + part.len();
+                progress.update(ProgressUpdate { stage: "scoring", done: finished, total: n });
+                Ok(part)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// The serialisable form.
+    pub fn to_saved(&self) -> Result<SavedModel> {
+        let mut saved = self.model.to_saved()?;
+        saved.pipeline = Some(self.settings.clone());
+        Ok(saved)
+    }
+
+    /// Save to `path` (JSON).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.to_saved()?.write(path)
+    }
+
+    /// Load a pipeline saved with [`save`](Self::save).
+    ///
+    /// Errors: I/O, [`Error::ModelVersion`] for another format version,
+    /// [`Error::ModelFormat`] for a truncated/corrupted file or a model saved
+    /// without pipeline settings, [`Error::FeatureMismatch`] if its parts disagree.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let saved = SavedModel::read(path)?;
+        let settings = saved.pipeline.clone().ok_or_else(|| Error::ModelFormat {
+            message: "the file holds a tabular model without pipeline settings; load it with FittedModel::load".into(),
+        })?;
+        // The features this spec produces must be the ones the preprocessor was fitted on.
+        let probe = settings.snapshot(Timestamp::from_unix_seconds(0))?;
+        let mut expected = settings.features.numeric_names(&probe)?;
+        expected.extend(settings.features.categorical_names());
+        ensure!(
+            expected == saved.input_features,
+            Error::FeatureMismatch { expected: saved.input_features.clone(), found: expected }
+        );
+        Ok(FittedPipeline { settings, model: FittedModel::from_saved(saved)? })
+    }
+}
