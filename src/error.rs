@@ -214,7 +214,8 @@ pub enum Error {
 /// ```
 macro_rules! ensure {
     ($cond:expr, $err:expr $(,)?) => {
-        if !$cond {
+        let holds: bool = $cond;
+        if !holds {
             return Err($err);
         }
     };

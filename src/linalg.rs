@@ -19,7 +19,8 @@ pub(crate) fn cholesky(a: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
         for k in 0..j {
             d -= l[[j, k]] * l[[j, k]];
         }
-        if !(d > 0.0) || !d.is_finite() {
+        // Also catches NaN: a NaN pivot is neither finite nor positive.
+        if d.is_nan() || d <= 0.0 || d.is_infinite() {
             return None;
         }
         let d = d.sqrt();
