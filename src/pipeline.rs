@@ -195,7 +195,7 @@ impl Pipeline {
             let fitted = self.fit_log(log, &train, &crate::progress::Silent)?;
             let test = self.training_data(log, &[test_date])?;
             let probs = fitted.model.predict_proba(test.features())?;
-            let metrics = Metrics::compute(test.labels(), probs.as_slice().unwrap_or(&probs.to_vec()))?;
+            let metrics = Metrics::compute(test.labels(), &probs.to_vec())?;
             steps.push(BacktestStep { as_of: test_date, trained_on: train, metrics });
             progress.update(ProgressUpdate { stage: "backtest", done: k, total });
         }
@@ -335,5 +335,63 @@ impl FittedPipeline {
             Error::FeatureMismatch { expected: saved.input_features.clone(), found: expected }
         );
         Ok(FittedPipeline { settings, model: FittedModel::from_saved(saved)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::LogisticRegression;
+    use crate::progress::Silent;
+    use crate::sim::{Population, SimConfig};
+
+    fn log(n: usize) -> EventLog {
+        let pop = Population::generate(&SimConfig { n_customers: n, ..SimConfig::default() }).unwrap();
+        EventLog::from_source(pop.records()).unwrap()
+    }
+
+    fn date(y: i32, m: u32) -> Timestamp {
+        Timestamp::from_ymd(y, m, 1).unwrap()
+    }
+
+    #[test]
+    fn backtest_trains_only_on_snapshots_whose_labels_closed_before_the_test_date() {
+        let log = log(600);
+        let pipeline = Pipeline::new(LogisticRegression::params());
+        let dates = [date(2024, 1), date(2024, 4), date(2024, 5), date(2024, 8)];
+        let report = pipeline.backtest(&log, &dates, &Silent).unwrap();
+        // Horizon 90 days: 2024-04-01 may use 2024-01-01 (closes 2024-03-31); 2024-05-01 too,
+        // but not 2024-04-01 (closes 2024-06-30); 2024-08-01 may use all three earlier dates.
+        let trained: Vec<Vec<Timestamp>> = report.steps.iter().map(|s| s.trained_on.clone()).collect();
+        assert_eq!(trained, vec![vec![dates[0]], vec![dates[0]], vec![dates[0], dates[1], dates[2]]]);
+        assert_eq!(report.steps.iter().map(|s| s.as_of).collect::<Vec<_>>(), dates[1..].to_vec());
+        for s in &report.steps {
+            assert!(s.metrics.roc_auc > 0.6, "{}: {}", s.as_of, s.metrics);
+        }
+    }
+
+    #[test]
+    fn backtest_rejects_too_few_unsorted_or_overlapping_dates() {
+        let log = log(200);
+        let pipeline = Pipeline::new(LogisticRegression::params());
+        let err = |dates: &[Timestamp]| pipeline.backtest(&log, dates, &Silent).unwrap_err();
+        assert!(matches!(err(&[date(2024, 1)]), Error::InvalidParameter { name: "dates", .. }));
+        assert!(matches!(err(&[date(2024, 5), date(2024, 1)]), Error::InvalidParameter { name: "dates", .. }));
+        // One month apart: the first label window (90 days) is still open at the second date.
+        assert!(matches!(err(&[date(2024, 1), date(2024, 2)]), Error::InvalidParameter { name: "dates", .. }));
+    }
+
+    #[test]
+    fn loading_checks_that_the_feature_spec_matches_the_preprocessor() {
+        let log = log(300);
+        let fitted = Pipeline::new(LogisticRegression::params()).fit_log(&log, &[date(2024, 6)], &Silent).unwrap();
+        let mut saved = fitted.to_saved().unwrap();
+        // Drop a family from the stored spec: the model was fitted on features it would no longer produce.
+        if let Some(p) = saved.pipeline.as_mut() {
+            p.features.families.reviews = false;
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        saved.write(file.path()).unwrap();
+        assert!(matches!(FittedPipeline::load(file.path()), Err(Error::FeatureMismatch { .. })));
     }
 }
