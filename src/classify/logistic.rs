@@ -212,10 +212,12 @@ impl ValidLogisticRegressionParams {
             coefficients.iter().all(|c| c.is_finite()) && intercept.is_finite(),
             Error::FitFailed { model: "logistic_regression", message: "non-finite coefficients".into() }
         );
+        let feature_means = data.x().mean_axis(ndarray::Axis(0)).unwrap_or_else(|| Array1::zeros(data.x().ncols()));
         Ok(FittedLogisticRegression {
             feature_names: data.feature_names().to_vec(),
             coefficients,
             intercept,
+            feature_means,
             converged,
         })
     }
@@ -248,6 +250,8 @@ pub struct FittedLogisticRegression {
     feature_names: Vec<String>,
     coefficients: Array1<f64>,
     intercept: f64,
+    /// Training mean of each column: explanations measure contributions from the average customer.
+    feature_means: Array1<f64>,
     /// Newton reports convergence; L-BFGS through linfa does not expose it.
     converged: Option<bool>,
 }
@@ -296,17 +300,26 @@ impl ChurnModel for FittedLogisticRegression {
         Ok((x.dot(&self.coefficients) + self.intercept).mapv(newton::sigmoid))
     }
 
-    /// Contribution of feature j = βⱼ·xⱼ on the log-odds scale (with standardised
-    /// inputs: the effect of being xⱼ standard deviations from the training mean).
+    /// Contribution of feature j = βⱼ·(xⱼ − x̄ⱼ) on the log-odds scale, x̄ⱼ its training
+    /// mean; the base value is the log-odds of the average training row, b + β·x̄.
+    /// This is the exact SHAP value of a linear model with independent features
+    /// (Lundberg & Lee 2017, "linear SHAP"). For standardised columns x̄ⱼ = 0, so it is
+    /// βⱼ times the number of standard deviations from the mean; for a one-hot column
+    /// it compares the customer's category with the average mix, not with "no category".
     fn explain(&self, row: ArrayView1<'_, f64>) -> Result<Explanation> {
         check_scoring_input(row.insert_axis(ndarray::Axis(0)), &self.feature_names)?;
         let contributions = self
             .feature_names
             .iter()
-            .zip(row.iter().zip(&self.coefficients))
-            .map(|(name, (&value, &beta))| Contribution { feature: name.clone(), value, contribution: beta * value })
+            .zip(row.iter().zip(self.coefficients.iter().zip(&self.feature_means)))
+            .map(|(name, (&value, (&beta, &mean)))| Contribution {
+                feature: name.clone(),
+                value,
+                contribution: beta * (value - mean),
+            })
             .collect();
-        Ok(Explanation { base_value: self.intercept, contributions })
+        let base_value = self.intercept + self.coefficients.dot(&self.feature_means);
+        Ok(Explanation { base_value, contributions })
     }
 
     fn to_stored(&self) -> Result<StoredModel> {
@@ -397,6 +410,23 @@ mod tests {
         let e = m.explain(x.row(5)).unwrap();
         let p = m.predict_proba(x.slice(ndarray::s![5..6, ..])).unwrap()[0];
         assert_abs_diff_eq!(newton::sigmoid(e.raw_score()), p, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn contributions_are_measured_from_the_average_row() {
+        let (x, y, names) = separable(400, 6);
+        let m = LogisticRegression::params().fit(&Dataset::new(x.view(), &y, &names).unwrap()).unwrap();
+        // A row exactly at the training means has zero contributions and scores the base value.
+        let means = x.mean_axis(ndarray::Axis(0)).unwrap();
+        let e = m.explain(means.view()).unwrap();
+        assert!(e.contributions.iter().all(|c| c.contribution.abs() < 1e-12));
+        let p = m.predict_proba(means.view().insert_axis(ndarray::Axis(0))).unwrap()[0];
+        assert_abs_diff_eq!(newton::sigmoid(e.base_value), p, epsilon = 1e-12);
+        // Moving one feature by one unit changes only its contribution, by its coefficient.
+        let mut moved = means.clone();
+        moved[0] += 1.0;
+        let e2 = m.explain(moved.view()).unwrap();
+        assert_abs_diff_eq!(e2.contributions[0].contribution, m.coefficients()[0], epsilon = 1e-12);
     }
 
     #[test]

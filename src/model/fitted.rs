@@ -24,7 +24,8 @@ pub struct Reason {
     pub value: Option<f64>,
     /// The category, for categorical features.
     pub category: Option<String>,
-    /// Signed effect on the log-odds of churn; positive raises the risk.
+    /// Signed effect on the log-odds of churn compared with the average training
+    /// customer; positive raises the risk.
     pub contribution: f64,
 }
 

@@ -147,7 +147,8 @@ pub struct Contribution {
 /// and the probability is the logistic function of the raw score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
-    /// Score of a row with every contribution zero (the intercept for linear models).
+    /// Raw score of the reference row whose contributions are all zero (for linear
+    /// models: the average training row).
     pub base_value: f64,
     /// One entry per feature, in the model's feature order.
     pub contributions: Vec<Contribution>,
