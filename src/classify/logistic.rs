@@ -280,6 +280,26 @@ impl FittedLogisticRegression {
         v
     }
 
+    /// Check internal consistency (used when a model is read from a file).
+    pub fn validate(&self) -> Result<()> {
+        let n = self.feature_names.len();
+        ensure!(
+            self.coefficients.len() == n && self.feature_means.len() == n,
+            Error::ModelFormat {
+                message: format!(
+                    "logistic regression has {n} features but {} coefficients and {} means",
+                    self.coefficients.len(),
+                    self.feature_means.len()
+                )
+            }
+        );
+        ensure!(
+            self.intercept.is_finite() && self.coefficients.iter().chain(&self.feature_means).all(|v| v.is_finite()),
+            Error::ModelFormat { message: "logistic regression parameters are not finite".into() }
+        );
+        Ok(())
+    }
+
     /// Whether the solver reported convergence (`None` when it cannot tell).
     pub fn converged(&self) -> Option<bool> {
         self.converged

@@ -84,8 +84,7 @@ impl AliasMap {
     /// or a conflicting mapping are rejected into the returned report.
     pub fn from_csv(path: impl AsRef<Path>) -> Result<(AliasMap, IngestReport)> {
         let path = path.as_ref();
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| super::csv::csv_error(path, e))?;
+        let mut reader = super::csv::open_csv(path)?;
         let headers = reader.headers().map_err(|e| super::csv::csv_error(path, e))?.clone();
         let col = |name: &str| {
             headers
@@ -96,16 +95,23 @@ impl AliasMap {
         let (alias_col, id_col) = (col("alias")?, col("customer_id")?);
         let mut map = AliasMap::new();
         let mut report = IngestReport::default();
-        for (i, row) in reader.records().enumerate() {
-            let line = Some(i as u64 + 2);
-            let reject = |reason: String| Rejection { kind: RecordKind::Alias, line, record: None, reason };
-            let row = match row {
-                Ok(r) => r,
+        let mut row = csv::StringRecord::new();
+        loop {
+            let (line, reason) = match reader.read_record(&mut row) {
+                Ok(false) => break,
+                Ok(true) => (super::csv::line_of(&mut reader, row.position()), None),
                 Err(e) => {
-                    report.reject(reject(format!("unreadable row: {e}")));
-                    continue;
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(super::csv::csv_error(path, e));
+                    }
+                    (super::csv::line_of(&mut reader, e.position()), Some(format!("unreadable row: {e}")))
                 }
             };
+            let reject = |reason: String| Rejection { kind: RecordKind::Alias, line: Some(line), record: None, reason };
+            if let Some(reason) = reason {
+                report.reject(reject(reason));
+                continue;
+            }
             let alias = row.get(alias_col).map(str::trim).unwrap_or("");
             let id = row.get(id_col).map(str::trim).unwrap_or("");
             if alias.is_empty() || id.is_empty() {

@@ -35,6 +35,73 @@ use super::report::{IngestReport, RecordKind, Rejection};
 use super::source::{DataSource, RecordBatch};
 use crate::error::{Error, Result};
 
+/// Wraps a file and remembers where its line breaks are, so rejected rows can be
+/// reported with their physical line number.
+///
+/// The csv crate skips blank lines without counting them in record positions, so
+/// its line numbers drift after a blank line. This wrapper sees every byte as the
+/// csv reader pulls it and answers "which line does a record starting at this
+/// position begin on" exactly. It only keeps line breaks the reader has not yet
+/// been asked about (the csv read-ahead), so memory stays bounded.
+#[derive(Debug)]
+pub(crate) struct LineTracker<R> {
+    inner: R,
+    offset: u64,
+    last_content: Option<u64>,
+    /// Offsets of `\n` bytes not yet passed, each with the offset of the last
+    /// non-terminator byte before it.
+    pending: std::collections::VecDeque<(u64, Option<u64>)>,
+    passed: u64,
+}
+
+impl<R> LineTracker<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        LineTracker { inner, offset: 0, last_content: None, pending: std::collections::VecDeque::new(), passed: 0 }
+    }
+
+    /// One-based line of the record the csv crate reports at byte `position`
+    /// (positions must be asked in increasing order).
+    pub(crate) fn line_at(&mut self, position: u64) -> u64 {
+        while self.pending.front().is_some_and(|&(o, _)| o < position) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        // Line breaks at or after `position` with no content in between are skipped blank lines.
+        let skipped = self.pending.iter().take_while(|&&(_, content)| content.is_none_or(|c| c < position)).count();
+        1 + self.passed + skipped as u64
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'\n' => self.pending.push_back((self.offset, self.last_content)),
+                b'\r' => {}
+                _ => self.last_content = Some(self.offset),
+            }
+            self.offset += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// A flexible CSV reader over `path` that tracks physical line numbers.
+pub(crate) fn open_csv(path: &Path) -> Result<csv::Reader<LineTracker<std::fs::File>>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(LineTracker::new(file)))
+}
+
+/// The physical line of a record or error position.
+pub(crate) fn line_of<R: std::io::Read>(
+    reader: &mut csv::Reader<LineTracker<R>>,
+    position: Option<&csv::Position>,
+) -> u64 {
+    let byte = position.map_or(0, |p| p.byte());
+    reader.get_mut().line_at(byte)
+}
+
 /// Turn a csv crate error on `path` into an [`Error`].
 pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
@@ -182,7 +249,7 @@ fn stream_file<T>(
     parse_row: impl Fn(&Row<'_>) -> std::result::Result<T, String>,
     mut emit: impl FnMut(Vec<T>) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| csv_error(path, e))?;
+    let mut reader = open_csv(path)?;
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     let n_fields = headers.len();
     let find =
@@ -199,11 +266,10 @@ fn stream_file<T>(
     let mut batch = Vec::with_capacity(batch_size);
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, |p| p.line());
+                let line = line_of(&mut reader, record.position());
                 let reject = |reason| Rejection { kind, line: Some(line), record: None, reason };
                 if record.len() != n_fields {
                     report.reject(reject(format!("expected {n_fields} fields, found {}", record.len())));
@@ -222,7 +288,7 @@ fn stream_file<T>(
                     return Err(csv_error(path, e));
                 }
                 // Invalid UTF-8 and similar: the reader resynchronises at the next line.
-                let line = e.position().map_or(line, |p| p.line());
+                let line = line_of(&mut reader, e.position());
                 report.reject(Rejection {
                     kind,
                     line: Some(line),

@@ -127,14 +127,20 @@ impl<T: Timed + Copy> Segmented<T> {
         for i in 0..n_customers {
             offsets[i + 1] += offsets[i];
         }
-        let mut cursor = offsets.clone();
-        let mut slots: Vec<Option<T>> = vec![None; pairs.len()];
-        for (c, item) in pairs {
-            let pos = &mut cursor[c as usize];
-            slots[*pos] = Some(item);
-            *pos += 1;
-        }
-        let mut items: Vec<T> = slots.into_iter().flatten().collect();
+        let mut items: Vec<T> = if pairs.is_sorted_by_key(|(c, _)| *c) {
+            // Already grouped (sources usually deliver one customer after another):
+            // the counting sort would return the same order, so skip it.
+            pairs.into_iter().map(|(_, item)| item).collect()
+        } else {
+            let mut cursor = offsets.clone();
+            let mut slots: Vec<Option<T>> = vec![None; pairs.len()];
+            for (c, item) in pairs {
+                let pos = &mut cursor[c as usize];
+                slots[*pos] = Some(item);
+                *pos += 1;
+            }
+            slots.into_iter().flatten().collect()
+        };
         for w in offsets.windows(2) {
             let seg = &mut items[w[0]..w[1]];
             if !seg.is_sorted_by_key(|e| e.at()) {
@@ -292,9 +298,14 @@ pub struct EventLogBuilder {
     report: IngestReport,
     customers: Vec<Customer>,
     customer_index: HashMap<CustomerId, usize>,
+    /// Whether a profile record carrying the canonical id itself has arrived (else only aliases did).
+    canonical_seen: Vec<bool>,
     /// Raw customer keys seen on events, interned so each event stores a u32.
     keys: HashMap<CustomerId, u32>,
     key_names: Vec<CustomerId>,
+    /// The key interned last: events mostly arrive grouped by customer, and
+    /// comparing with it is much cheaper than hashing the id again.
+    last_key: Option<u32>,
     orders: Pending<OrderEntry>,
     visits: Pending<VisitEntry>,
     interactions: Pending<InteractionEntry>,
@@ -330,8 +341,10 @@ impl EventLogBuilder {
             report: IngestReport::default(),
             customers: Vec::new(),
             customer_index: HashMap::new(),
+            canonical_seen: Vec::new(),
             keys: HashMap::new(),
             key_names: Vec::new(),
+            last_key: None,
             orders: Pending::new(RecordKind::Order),
             visits: Pending::new(RecordKind::Visit),
             interactions: Pending::new(RecordKind::Interaction),
@@ -377,12 +390,21 @@ impl EventLogBuilder {
     }
 
     fn intern(&mut self, id: &CustomerId) -> u32 {
-        if let Some(&k) = self.keys.get(id) {
+        if let Some(k) = self.last_key
+            && self.key_names.get(k as usize) == Some(id)
+        {
             return k;
         }
-        let k = self.key_names.len() as u32;
-        self.keys.insert(id.clone(), k);
-        self.key_names.push(id.clone());
+        let k = match self.keys.get(id) {
+            Some(&k) => k,
+            None => {
+                let k = self.key_names.len() as u32;
+                self.keys.insert(id.clone(), k);
+                self.key_names.push(id.clone());
+                k
+            }
+        };
+        self.last_key = Some(k);
         k
     }
 
@@ -420,10 +442,11 @@ impl EventLogBuilder {
             return self.reject(RecordKind::Customer, record, format!("age {age} outside 1..=120"));
         }
         let canonical = self.aliases.resolve(&c.id).clone();
+        let is_canonical_record = canonical == c.id;
         match self.customer_index.get(&canonical) {
             Some(&i) => {
                 let existing = &mut self.customers[i];
-                if canonical == c.id {
+                if is_canonical_record && self.canonical_seen[i] {
                     // The same id twice: an exact repeat adds nothing, a different profile is a conflict.
                     if *existing != *c {
                         return self.reject(
@@ -434,15 +457,19 @@ impl EventLogBuilder {
                     }
                     return self.report.record_merge();
                 }
-                existing.signup = existing.signup.min(c.signup);
-                existing.age = existing.age.or(c.age);
-                existing.gender = existing.gender.or(c.gender);
-                if existing.region.is_none() {
-                    existing.region.clone_from(&c.region);
-                }
-                if existing.acquisition_channel.is_none() {
-                    existing.acquisition_channel.clone_from(&c.acquisition_channel);
-                }
+                // Fields of the canonical record win; an alias record only fills gaps. Arrival
+                // order does not matter: an alias profile seen first is overlaid by the canonical one.
+                let (primary, secondary) =
+                    if is_canonical_record { (c.clone(), existing.clone()) } else { (existing.clone(), c.clone()) };
+                *existing = Customer {
+                    id: canonical,
+                    signup: primary.signup.min(secondary.signup),
+                    age: primary.age.or(secondary.age),
+                    gender: primary.gender.or(secondary.gender),
+                    region: primary.region.or(secondary.region),
+                    acquisition_channel: primary.acquisition_channel.or(secondary.acquisition_channel),
+                };
+                self.canonical_seen[i] |= is_canonical_record;
                 self.report.record_merge();
             }
             None => {
@@ -450,6 +477,7 @@ impl EventLogBuilder {
                 profile.id = canonical.clone();
                 self.customer_index.insert(canonical, self.customers.len());
                 self.customers.push(profile);
+                self.canonical_seen.push(is_canonical_record);
             }
         }
     }

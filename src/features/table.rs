@@ -15,7 +15,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
-use crate::data::csv::csv_error;
+use crate::data::csv::{csv_error, line_of, open_csv};
 use crate::data::parse;
 use crate::data::{CustomerId, IngestReport, RecordKind, Rejection};
 use crate::error::{Error, Result};
@@ -96,7 +96,7 @@ impl LabeledMatrix {
     /// into the report, not errors.
     pub fn from_csv(path: impl AsRef<Path>, spec: &TableSpec) -> Result<(LabeledMatrix, IngestReport)> {
         let path = path.as_ref();
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| csv_error(path, e))?;
+        let mut reader = open_csv(path)?;
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| csv_error(path, e))?
@@ -121,10 +121,12 @@ impl LabeledMatrix {
 
         // Pass 1: well-formed rows with a non-empty label.
         let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
-        for result in reader.records() {
-            match result {
-                Ok(rec) => {
-                    let line = rec.position().map_or(0, |p| p.line());
+        loop {
+            let mut rec = csv::StringRecord::new();
+            match reader.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = line_of(&mut reader, rec.position());
                     if rec.len() != headers.len() {
                         reject(&mut report, line, format!("expected {} fields, found {}", headers.len(), rec.len()));
                     } else if rec.get(label_col).is_none_or(|l| l.trim().is_empty()) {
@@ -137,7 +139,7 @@ impl LabeledMatrix {
                     if let csv::ErrorKind::Io(_) = e.kind() {
                         return Err(csv_error(path, e));
                     }
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = line_of(&mut reader, e.position());
                     reject(&mut report, line, format!("unreadable row: {e}"));
                 }
             }

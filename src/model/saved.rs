@@ -36,6 +36,13 @@ pub enum StoredModel {
 }
 
 impl StoredModel {
+    /// Check the stored parameters for internal consistency.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            StoredModel::LogisticRegression(m) => m.validate(),
+        }
+    }
+
     /// The live model.
     pub fn into_model(self) -> std::sync::Arc<dyn ChurnModel> {
         match self {
@@ -128,8 +135,11 @@ impl SavedModel {
         Ok(saved)
     }
 
-    /// Internal consistency: input names, preprocessor outputs and model features agree.
+    /// Internal consistency: each part is well formed, and input names, preprocessor
+    /// outputs and model features agree.
     fn check(&self) -> Result<()> {
+        self.preprocessor.validate()?;
+        self.model.validate()?;
         let inputs = self.preprocessor.input_names();
         ensure!(
             inputs == self.input_features,

@@ -189,28 +189,34 @@ impl PreprocessParams {
                 CategoricalPlan { name: c.name().to_string(), levels, missing_column: c.iter().any(|v| v.is_none()) }
             })
             .collect::<Vec<_>>();
-        let mut output_names = Vec::new();
-        let mut output_sources = Vec::new();
-        for (j, p) in numeric.iter().enumerate() {
-            output_names.push(p.name.clone());
-            output_sources.push(j);
-        }
-        for (j, p) in numeric.iter().enumerate().filter(|(_, p)| p.indicator) {
-            output_names.push(format!("{}__missing", p.name));
-            output_sources.push(j);
-        }
-        for (k, c) in categorical.iter().enumerate() {
-            for level in &c.levels {
-                output_names.push(format!("{}={}", c.name, level));
-                output_sources.push(numeric.len() + k);
-            }
-            if c.missing_column {
-                output_names.push(format!("{}__missing", c.name));
-                output_sources.push(numeric.len() + k);
-            }
-        }
+        let (output_names, output_sources) = layout(&numeric, &categorical);
         Ok(Preprocessor { params: *self, numeric, categorical, output_names, output_sources })
     }
+}
+
+/// Output column names and, for each, the index of the input it comes from.
+fn layout(numeric: &[NumericPlan], categorical: &[CategoricalPlan]) -> (Vec<String>, Vec<usize>) {
+    let mut names = Vec::new();
+    let mut sources = Vec::new();
+    for (j, p) in numeric.iter().enumerate() {
+        names.push(p.name.clone());
+        sources.push(j);
+    }
+    for (j, p) in numeric.iter().enumerate().filter(|(_, p)| p.indicator) {
+        names.push(format!("{}__missing", p.name));
+        sources.push(j);
+    }
+    for (k, c) in categorical.iter().enumerate() {
+        for level in &c.levels {
+            names.push(format!("{}={}", c.name, level));
+            sources.push(numeric.len() + k);
+        }
+        if c.missing_column {
+            names.push(format!("{}__missing", c.name));
+            sources.push(numeric.len() + k);
+        }
+    }
+    (names, sources)
 }
 
 /// Linear-interpolation quantile of sorted, non-empty values (NumPy's default method).
@@ -271,6 +277,25 @@ impl Preprocessor {
     /// For each output column, the index into [`input_names`](Self::input_names) it comes from.
     pub fn output_sources(&self) -> &[usize] {
         &self.output_sources
+    }
+
+    /// Check internal consistency (used when a preprocessor is read from a file):
+    /// output columns match the per-input plans, statistics are finite, scales positive.
+    pub fn validate(&self) -> Result<()> {
+        let (names, sources) = layout(&self.numeric, &self.categorical);
+        ensure!(
+            names == self.output_names && sources == self.output_sources,
+            Error::ModelFormat { message: "preprocessor output columns do not match its per-column plans".into() }
+        );
+        for p in &self.numeric {
+            ensure!(
+                p.fill.is_finite() && p.center.is_finite() && p.scale.is_finite() && p.scale > 0.0,
+                Error::ModelFormat {
+                    message: format!("preprocessor statistics for `{}` are not finite and positive", p.name)
+                }
+            );
+        }
+        Ok(())
     }
 
     /// Transform `data` into the design matrix. Columns are matched by name, so
