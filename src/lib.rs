@@ -11,6 +11,7 @@ pub mod model;
 pub mod pipeline;
 pub mod preprocess;
 pub mod progress;
+pub mod regression;
 pub mod sim;
 mod time;
 

@@ -11,7 +11,9 @@
 //!   the preprocessor and learner inside each fold and returns a [`CvReport`].
 //! - [`BacktestReport`] holds a time-based backtest run by
 //!   [`Pipeline::backtest`](crate::pipeline::Pipeline::backtest).
+//! - [`ab`] analyses randomised retention campaigns.
 
+pub mod ab;
 mod backtest;
 mod cv;
 mod metrics;

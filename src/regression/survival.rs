@@ -1,0 +1,1 @@
+//! Time to churn: Kaplan–Meier, log-rank test and Cox proportional hazards.
