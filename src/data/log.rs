@@ -129,8 +129,12 @@ impl<T: Timed + Copy> Segmented<T> {
         }
         let mut items: Vec<T> = if pairs.is_sorted_by_key(|(c, _)| *c) {
             // Already grouped (sources usually deliver one customer after another):
-            // the counting sort would return the same order, so skip it.
-            pairs.into_iter().map(|(_, item)| item).collect()
+            // the counting sort would return the same order, so skip it. A fresh
+            // vector, not an in-place `collect`, which would keep the larger
+            // allocation of the pairs.
+            let mut items = Vec::with_capacity(pairs.len());
+            items.extend(pairs.into_iter().map(|(_, item)| item));
+            items
         } else {
             let mut cursor = offsets.clone();
             let mut slots: Vec<Option<T>> = vec![None; pairs.len()];
