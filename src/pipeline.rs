@@ -140,7 +140,7 @@ impl Pipeline {
         let prep = self.preprocess.fit(data.features())?;
         let x = prep.transform(data.features())?;
         progress.update(ProgressUpdate { stage: "fit", done: 2, total });
-        let model = self.learner.fit_model(&Dataset::new(x.view(), data.labels(), prep.output_names())?)?;
+        let model = self.learner.fit_model(&Dataset::with_missing(x.view(), data.labels(), prep.output_names())?)?;
         progress.update(ProgressUpdate { stage: "fit", done: 3, total });
         let metadata = ModelMetadata {
             model_name: model.name().to_string(),

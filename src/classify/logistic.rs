@@ -10,26 +10,10 @@
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use super::ClassWeight;
 use super::newton;
 use crate::error::{Error, Result, ensure};
-use crate::model::{ChurnModel, Contribution, Dataset, Explanation, Learner, StoredModel, check_scoring_input};
-
-/// Re-weighting of the two classes, for imbalanced data.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassWeight {
-    /// Every row counts once.
-    Uniform,
-    /// Each class gets total weight n/2 (scikit-learn's `"balanced"`: wᶜ = n / (2·nᶜ)).
-    Balanced,
-    /// Explicit weights per class.
-    Custom {
-        /// Weight of a churned row.
-        churned: f64,
-        /// Weight of a retained row.
-        retained: f64,
-    },
-}
+use crate::model::{ChurnModel, Contribution, Dataset, Explanation, Learner, Link, StoredModel, check_scoring_input};
 
 /// Which optimiser fits the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,11 +129,7 @@ impl LogisticRegressionParams {
             self.tolerance.is_finite() && self.tolerance > 0.0,
             Error::param("tolerance", self.tolerance, "must be a positive number")
         );
-        if let ClassWeight::Custom { churned, retained } = self.class_weight {
-            for w in [churned, retained] {
-                ensure!(w.is_finite() && w > 0.0, Error::param("class_weight", w, "class weights must be positive"));
-            }
-        }
+        super::check_class_weight(self.class_weight)?;
         Ok(ValidLogisticRegressionParams(self.clone()))
     }
 
@@ -162,25 +142,16 @@ impl LogisticRegressionParams {
 impl ValidLogisticRegressionParams {
     /// Row weights combining class weights and sample weights; `None` when all are equal.
     fn row_weights(&self, data: &Dataset<'_>) -> Option<Vec<f64>> {
-        let y = data.y();
-        let (wc, wr) = match self.0.class_weight {
-            ClassWeight::Uniform => (1.0, 1.0),
-            ClassWeight::Balanced => {
-                let n = y.len() as f64;
-                let pos = y.iter().filter(|&&l| l).count() as f64;
-                (n / (2.0 * pos), n / (2.0 * (n - pos)))
-            }
-            ClassWeight::Custom { churned, retained } => (churned, retained),
-        };
-        let sample = data.weights();
-        if wc == wr && sample.is_none() {
+        let (wc, wr) = super::class_weights(self.0.class_weight, data.y());
+        if wc == wr && data.weights().is_none() {
             return None;
         }
-        Some(y.iter().enumerate().map(|(i, &l)| (if l { wc } else { wr }) * sample.map_or(1.0, |s| s[i])).collect())
+        Some(super::row_weights(self.0.class_weight, data.y(), data.weights()))
     }
 
-    /// Fit on `data`.
+    /// Fit on `data` (which must have no missing values).
     pub fn fit(&self, data: &Dataset<'_>) -> Result<FittedLogisticRegression> {
+        data.check_no_missing()?;
         let p = &self.0;
         let weights = self.row_weights(data);
         let solver = match (p.solver, weights.is_some()) {
@@ -339,7 +310,7 @@ impl ChurnModel for FittedLogisticRegression {
             })
             .collect();
         let base_value = self.intercept + self.coefficients.dot(&self.feature_means);
-        Ok(Explanation { base_value, contributions })
+        Ok(Explanation { base_value, contributions, link: Link::Logit })
     }
 
     fn to_stored(&self) -> Result<StoredModel> {

@@ -6,10 +6,73 @@
 //! because linfa-logistic 0.8 has no weights. Trees, forests, boosting and SVMs
 //! follow in later releases.
 
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, ensure};
+
+/// A builder method setting one field of a params struct.
+macro_rules! setter {
+    ($(#[$m:meta])* $name:ident: $t:ty) => {
+        $(#[$m])*
+        pub fn $name(mut self, value: $t) -> Self {
+            self.$name = value;
+            self
+        }
+    };
+}
+
+mod boosting;
 mod logistic;
 pub(crate) mod newton;
+pub(crate) mod tree;
 
+pub use self::boosting::{EarlyStopping, FittedGradientBoosting, GradientBoosting, GradientBoostingParams};
 pub use self::logistic::{
-    ClassWeight, FittedLogisticRegression, LogisticRegression, LogisticRegressionParams, Solver,
-    ValidLogisticRegressionParams,
+    FittedLogisticRegression, LogisticRegression, LogisticRegressionParams, Solver, ValidLogisticRegressionParams,
 };
+
+/// Re-weighting of the two classes, for imbalanced data.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// Every row counts once.
+    Uniform,
+    /// Each class gets total weight n/2 (scikit-learn's `"balanced"`: wᶜ = n / (2·nᶜ)).
+    Balanced,
+    /// Explicit weights per class.
+    Custom {
+        /// Weight of a churned row.
+        churned: f64,
+        /// Weight of a retained row.
+        retained: f64,
+    },
+}
+
+/// Weights of a churned and a retained row under `cw` for labels `y`.
+pub(crate) fn class_weights(cw: ClassWeight, y: &[bool]) -> (f64, f64) {
+    match cw {
+        ClassWeight::Uniform => (1.0, 1.0),
+        ClassWeight::Balanced => {
+            let n = y.len() as f64;
+            let pos = y.iter().filter(|&&l| l).count() as f64;
+            (n / (2.0 * pos), n / (2.0 * (n - pos)))
+        }
+        ClassWeight::Custom { churned, retained } => (churned, retained),
+    }
+}
+
+/// Per-row weights: class weight times sample weight (1 when absent).
+pub(crate) fn row_weights(cw: ClassWeight, y: &[bool], sample: Option<&[f64]>) -> Vec<f64> {
+    let (wc, wr) = class_weights(cw, y);
+    y.iter().enumerate().map(|(i, &l)| (if l { wc } else { wr }) * sample.map_or(1.0, |s| s[i])).collect()
+}
+
+/// Custom class weights must be positive and finite.
+pub(crate) fn check_class_weight(cw: ClassWeight) -> Result<()> {
+    if let ClassWeight::Custom { churned, retained } = cw {
+        for w in [churned, retained] {
+            ensure!(w.is_finite() && w > 0.0, Error::param("class_weight", w, "class weights must be positive"));
+        }
+    }
+    Ok(())
+}

@@ -101,7 +101,7 @@ pub fn cross_validate(
             let test = data.select_rows(&fold.test)?;
             let prep = preprocess.fit(train.features())?;
             let x_train = prep.transform(train.features())?;
-            let dataset = Dataset::new(x_train.view(), train.labels(), prep.output_names())?;
+            let dataset = Dataset::with_missing(x_train.view(), train.labels(), prep.output_names())?;
             let model = learner.fit_model(&dataset)?;
             let fit_seconds = started.elapsed().as_secs_f64();
             let x_test = prep.transform(test.features())?;

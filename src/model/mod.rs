@@ -42,12 +42,22 @@ pub struct Dataset<'a> {
     y: &'a [bool],
     weights: Option<&'a [f64]>,
     names: &'a [String],
+    has_missing: bool,
 }
 
 impl<'a> Dataset<'a> {
     /// Check and wrap training data: sizes agree, at least one row, every value
     /// finite, both classes present.
     pub fn new(x: ArrayView2<'a, f64>, y: &'a [bool], names: &'a [String]) -> Result<Self> {
+        let data = Self::with_missing(x, y, names)?;
+        data.check_no_missing()?;
+        Ok(data)
+    }
+
+    /// As [`new`](Self::new), but `NaN` is allowed and means "missing" (for learners
+    /// that handle missing values natively, such as the tree models). Infinite
+    /// values are still an error.
+    pub fn with_missing(x: ArrayView2<'a, f64>, y: &'a [bool], names: &'a [String]) -> Result<Self> {
         ensure!(
             x.nrows() == y.len(),
             Error::ShapeMismatch { what: "labels vs rows", expected: x.nrows(), found: y.len() }
@@ -57,10 +67,24 @@ impl<'a> Dataset<'a> {
             Error::ShapeMismatch { what: "feature names vs columns", expected: x.ncols(), found: names.len() }
         );
         ensure!(!y.is_empty(), Error::EmptyData { context: "no training rows".into() });
-        check_finite(x, names)?;
+        let mut has_missing = false;
+        for ((row, col), &v) in x.indexed_iter() {
+            ensure!(!v.is_infinite(), Error::NonFinite { column: names[col].clone(), row, value: v });
+            has_missing |= v.is_nan();
+        }
         let positives = y.iter().filter(|&&l| l).count();
         ensure!(positives > 0 && positives < y.len(), Error::SingleClass { class: positives > 0, n: y.len() });
-        Ok(Dataset { x, y, weights: None, names })
+        Ok(Dataset { x, y, weights: None, names, has_missing })
+    }
+
+    /// Whether any value is missing (`NaN`).
+    pub fn has_missing(&self) -> bool {
+        self.has_missing
+    }
+
+    /// [`Error::NonFinite`] naming the first missing value, for learners that need complete data.
+    pub fn check_no_missing(&self) -> Result<()> {
+        if self.has_missing { check_finite(self.x, self.names) } else { Ok(()) }
     }
 
     /// Attach per-row sample weights (finite, ≥ 0, with positive weight in both classes).
@@ -123,6 +147,19 @@ pub(crate) fn check_finite(x: ArrayView2<'_, f64>, names: &[String]) -> Result<(
     Ok(())
 }
 
+/// Check a scoring input for a model that handles missing values: width, and no infinities
+/// (`NaN` is allowed and means missing).
+pub fn check_finite_or_missing(x: ArrayView2<'_, f64>, names: &[String]) -> Result<()> {
+    ensure!(
+        x.ncols() == names.len(),
+        Error::ShapeMismatch { what: "columns vs model features", expected: names.len(), found: x.ncols() }
+    );
+    for ((row, col), &v) in x.indexed_iter() {
+        ensure!(!v.is_infinite(), Error::NonFinite { column: names[col].clone(), row, value: v });
+    }
+    Ok(())
+}
+
 /// Check a scoring input against a model's features: width and finiteness.
 pub fn check_scoring_input(x: ArrayView2<'_, f64>, names: &[String]) -> Result<()> {
     ensure!(
@@ -139,12 +176,22 @@ pub struct Contribution {
     pub feature: String,
     /// The feature's value in the row that was explained (after preprocessing).
     pub value: f64,
-    /// Signed effect on the raw score (log-odds for logistic models); positive raises churn risk.
+    /// Signed effect on the raw score (log-odds or probability, see [`Link`]); positive raises churn risk.
     pub contribution: f64,
 }
 
+/// How an explanation's raw score maps to a churn probability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// The raw score is log-odds: probability = 1 / (1 + e^−score) (logistic regression, boosting).
+    Logit,
+    /// The raw score is the probability itself (trees, forests).
+    Identity,
+}
+
 /// Why a model gave a row its score: `raw score = base_value + Σ contributions`,
-/// and the probability is the logistic function of the raw score.
+/// mapped to a probability by `link`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     /// Raw score of the reference row whose contributions are all zero (for linear
@@ -152,12 +199,22 @@ pub struct Explanation {
     pub base_value: f64,
     /// One entry per feature, in the model's feature order.
     pub contributions: Vec<Contribution>,
+    /// Scale of the raw score.
+    pub link: Link,
 }
 
 impl Explanation {
     /// `base_value + Σ contributions`.
     pub fn raw_score(&self) -> f64 {
         self.base_value + self.contributions.iter().map(|c| c.contribution).sum::<f64>()
+    }
+
+    /// The churn probability the explanation adds up to.
+    pub fn probability(&self) -> f64 {
+        match self.link {
+            Link::Logit => crate::classify::newton::sigmoid(self.raw_score()),
+            Link::Identity => self.raw_score(),
+        }
     }
 
     /// The `k` contributions with the largest absolute size, largest first.
@@ -233,6 +290,7 @@ mod tests {
     #[test]
     fn explanation_sums_and_ranks() {
         let e = Explanation {
+            link: Link::Logit,
             base_value: -1.0,
             contributions: vec![
                 Contribution { feature: "a".into(), value: 1.0, contribution: 0.5 },

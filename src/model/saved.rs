@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ChurnModel;
-use crate::classify::FittedLogisticRegression;
+use crate::classify::{FittedGradientBoosting, FittedLogisticRegression};
 use crate::error::{Error, Result, ensure};
 use crate::eval::MetricSummary;
 use crate::pipeline::PipelineSettings;
@@ -33,6 +33,8 @@ const FORMAT_TAG: &str = "churnguard-model";
 pub enum StoredModel {
     /// [`FittedLogisticRegression`].
     LogisticRegression(FittedLogisticRegression),
+    /// [`FittedGradientBoosting`].
+    GradientBoosting(FittedGradientBoosting),
 }
 
 impl StoredModel {
@@ -40,6 +42,7 @@ impl StoredModel {
     pub fn validate(&self) -> Result<()> {
         match self {
             StoredModel::LogisticRegression(m) => m.validate(),
+            StoredModel::GradientBoosting(m) => m.validate(),
         }
     }
 
@@ -47,6 +50,7 @@ impl StoredModel {
     pub fn into_model(self) -> std::sync::Arc<dyn ChurnModel> {
         match self {
             StoredModel::LogisticRegression(m) => std::sync::Arc::new(m),
+            StoredModel::GradientBoosting(m) => std::sync::Arc::new(m),
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum Impute {
     Mean,
     /// A fixed value.
     Constant(f64),
+    /// No imputation: missing values stay `NaN` for learners that handle them natively
+    /// (the tree models learn a direction for them); no indicator columns are added.
+    Keep,
 }
 
 /// How numeric columns are scaled after imputation.
@@ -148,23 +151,27 @@ impl PreprocessParams {
                 // A column never observed in training is filled with 0 (and flagged), not an error:
                 // e.g. sentiment when no customer in the training window wrote a review.
                 let fill = match (self.impute, observed.is_empty()) {
-                    (_, true) => 0.0,
-                    (Impute::Median, false) => quantile(&observed, 0.5),
-                    (Impute::Mean, false) => observed.iter().sum::<f64>() / observed.len() as f64,
-                    (Impute::Constant(v), false) => v,
+                    (Impute::Keep, _) => None,
+                    (_, true) => Some(0.0),
+                    (Impute::Median, false) => Some(quantile(&observed, 0.5)),
+                    (Impute::Mean, false) => Some(observed.iter().sum::<f64>() / observed.len() as f64),
+                    (Impute::Constant(v), false) => Some(v),
                 };
-                // Scaling statistics over the imputed column, as scikit-learn's imputer → scaler pipeline does.
-                let n = x.nrows() as f64;
-                let filled = |v: f64| if v.is_nan() { fill } else { v };
+                // Scaling statistics over the imputed column, as scikit-learn's imputer → scaler pipeline does
+                // (over the observed values when missing values are kept).
+                let filled: Vec<f64> =
+                    x.column(j).iter().filter_map(|&v| if v.is_nan() { fill } else { Some(v) }).collect();
+                let n = filled.len().max(1) as f64;
                 let (center, scale) = match self.scaling {
                     Scaling::None => (0.0, 1.0),
                     Scaling::Standard => {
-                        let mean = x.column(j).iter().map(|&v| filled(v)).sum::<f64>() / n;
-                        let var = x.column(j).iter().map(|&v| (filled(v) - mean).powi(2)).sum::<f64>() / n;
+                        let mean = filled.iter().sum::<f64>() / n;
+                        let var = filled.iter().map(|&v| (v - mean).powi(2)).sum::<f64>() / n;
                         (mean, var.sqrt())
                     }
+                    Scaling::Robust if filled.is_empty() => (0.0, 1.0),
                     Scaling::Robust => {
-                        let mut all: Vec<f64> = x.column(j).iter().map(|&v| filled(v)).collect();
+                        let mut all = filled;
                         all.sort_by(f64::total_cmp);
                         (quantile(&all, 0.5), quantile(&all, 0.75) - quantile(&all, 0.25))
                     }
@@ -175,7 +182,7 @@ impl PreprocessParams {
                     center,
                     // A constant column becomes all zeros rather than NaN.
                     scale: if scale > 1e-12 { scale } else { 1.0 },
-                    indicator: self.missing_indicators && has_missing,
+                    indicator: self.missing_indicators && has_missing && self.impute != Impute::Keep,
                 }
             })
             .collect::<Vec<_>>();
@@ -230,7 +237,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct NumericPlan {
     name: String,
-    fill: f64,
+    /// `None` when missing values are kept (`Impute::Keep`).
+    fill: Option<f64>,
     center: f64,
     scale: f64,
     indicator: bool,
@@ -289,7 +297,11 @@ impl Preprocessor {
         );
         for p in &self.numeric {
             ensure!(
-                p.fill.is_finite() && p.center.is_finite() && p.scale.is_finite() && p.scale > 0.0,
+                p.fill.is_none_or(f64::is_finite)
+                    && (p.fill.is_some() || self.params.impute == Impute::Keep)
+                    && p.center.is_finite()
+                    && p.scale.is_finite()
+                    && p.scale > 0.0,
                 Error::ModelFormat {
                     message: format!("preprocessor statistics for `{}` are not finite and positive", p.name)
                 }
@@ -313,7 +325,8 @@ impl Preprocessor {
         for p in &self.numeric {
             let j = data.numeric_index(&p.name).ok_or_else(|| Error::MissingFeature { name: p.name.clone() })?;
             for (r, &v) in x.column(j).iter().enumerate() {
-                let v = if v.is_nan() { p.fill } else { v };
+                // With `Impute::Keep` there is no fill: NaN stays NaN through scaling and clipping.
+                let v = if v.is_nan() { p.fill.unwrap_or(f64::NAN) } else { v };
                 out[[r, col]] = ((v - p.center) / p.scale).clamp(-clip, clip);
             }
             if p.indicator {
@@ -425,6 +438,22 @@ mod tests {
         // median 3, IQR 4 − 2 = 2 (NumPy linear quantiles).
         assert_abs_diff_eq!(t[[0, 0]], -1.0, epsilon = 1e-12);
         assert_abs_diff_eq!(t[[4, 0]], 3.0, epsilon = 1e-12); // (100 − 3)/2 clipped to 3
+    }
+
+    #[test]
+    fn keep_leaves_missing_values_for_native_handling() {
+        let train = matrix(array![[1.0, 2.0], [f64::NAN, 4.0], [3.0, 6.0]], vec![Some("a"), Some("b"), Some("a")]);
+        let p = Preprocessor::params().impute(Impute::Keep).fit(&train).unwrap();
+        assert!(!p.output_names().iter().any(|n| n.ends_with("__missing")));
+        let t = p.transform(&train).unwrap();
+        assert!(t[[1, 0]].is_nan());
+        // Scaled over the observed values 1 and 3: mean 2, sd 1.
+        assert_abs_diff_eq!(t[[0, 0]], -1.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(t[[2, 0]], 1.0, epsilon = 1e-12);
+        // A preprocessor with kept missing values validates and round-trips through JSON.
+        p.validate().unwrap();
+        let back: Preprocessor = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
     }
 
     #[test]

@@ -1,0 +1,126 @@
+//! The tree core shared by [`DecisionTree`](super::DecisionTree),
+//! [`RandomForest`](super::RandomForest) and
+//! [`GradientBoosting`](super::GradientBoosting): binning, growing, the fitted
+//! tree and its exact SHAP attributions.
+//!
+//! Why our own trees: linfa-trees and linfa-ensemble 0.8 predict class labels
+//! only, so they cannot rank customers by risk, and have no boosting. This core
+//! is histogram based (features binned once into ≤ 255 bins, `u8` codes,
+//! column-major), handles missing values natively, and is parallel with rayon
+//! while giving the same trees for any number of threads.
+
+pub(crate) mod bins;
+pub(crate) mod grow;
+mod shap;
+
+use serde::{Deserialize, Serialize};
+
+pub(crate) use self::shap::{expected_value, tree_shap};
+
+/// One node of a fitted tree. A leaf has `left == 0` (the root is never a child).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Node {
+    /// Split feature (internal nodes).
+    pub(crate) feature: u32,
+    /// Rows with `x[feature] <= threshold` go left.
+    pub(crate) threshold: f64,
+    /// Left child index, 0 for a leaf.
+    pub(crate) left: u32,
+    /// Right child index.
+    pub(crate) right: u32,
+    /// Where missing values go.
+    pub(crate) default_left: bool,
+    /// Leaf value (also kept on internal nodes for diagnostics).
+    pub(crate) value: f64,
+    /// Training weight (classification) or hessian (boosting) reaching the node.
+    pub(crate) cover: f64,
+    /// Split gain (internal nodes).
+    pub(crate) gain: f64,
+}
+
+impl Node {
+    pub(crate) fn leaf(value: f64, cover: f64) -> Self {
+        Node { feature: 0, threshold: 0.0, left: 0, right: 0, default_left: true, value, cover, gain: 0.0 }
+    }
+
+    #[inline]
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.left == 0
+    }
+
+    /// The child a value goes to.
+    #[inline]
+    pub(crate) fn child(&self, v: f64) -> usize {
+        let left = if v.is_nan() { self.default_left } else { v <= self.threshold };
+        if left { self.left as usize } else { self.right as usize }
+    }
+}
+
+/// A fitted tree: nodes in creation order, root first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Tree {
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// The leaf value for one row of raw feature values.
+    #[inline]
+    pub(crate) fn predict_row(&self, x: &[f64]) -> f64 {
+        let mut i = 0;
+        loop {
+            let n = &self.nodes[i];
+            if n.is_leaf() {
+                return n.value;
+            }
+            i = n.child(x[n.feature as usize]);
+        }
+    }
+
+    /// Multiply every value by `factor` (boosting's learning rate).
+    pub(crate) fn scale(&mut self, factor: f64) {
+        for n in &mut self.nodes {
+            n.value *= factor;
+        }
+    }
+
+    /// Add each internal node's gain to its feature's total.
+    pub(crate) fn add_gains(&self, totals: &mut [f64]) {
+        for n in self.nodes.iter().filter(|n| !n.is_leaf()) {
+            if let Some(t) = totals.get_mut(n.feature as usize) {
+                *t += n.gain;
+            }
+        }
+    }
+
+    /// Structural check for trees read from a file: children in range and after their parent,
+    /// features in range, values finite.
+    pub(crate) fn validate(&self, n_features: usize) -> Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("a tree has no nodes".into());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !n.value.is_finite() || !n.cover.is_finite() {
+                return Err(format!("node {i} has a non-finite value"));
+            }
+            if !n.is_leaf() {
+                let (l, r) = (n.left as usize, n.right as usize);
+                if l <= i || r <= i || l >= self.nodes.len() || r >= self.nodes.len() {
+                    return Err(format!("node {i} has children out of order or range"));
+                }
+                if n.feature as usize >= n_features || n.threshold.is_nan() {
+                    return Err(format!("node {i} splits on an invalid feature or threshold"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Depth of the deepest leaf (root = 0).
+    pub(crate) fn depth(&self) -> usize {
+        fn walk(t: &Tree, i: usize) -> usize {
+            let n = &t.nodes[i];
+            if n.is_leaf() { 0 } else { 1 + walk(t, n.left as usize).max(walk(t, n.right as usize)) }
+        }
+        walk(self, 0)
+    }
+}
