@@ -213,12 +213,12 @@ pub enum Error {
 /// ensure!(k >= 2, Error::InvalidParameter { name: "k", value: k.to_string(), reason: "need at least 2 folds" });
 /// ```
 macro_rules! ensure {
-    ($cond:expr, $err:expr $(,)?) => {
+    ($cond:expr, $err:expr $(,)?) => {{
         let holds: bool = $cond;
         if !holds {
             return Err($err);
         }
-    };
+    }};
 }
 pub(crate) use ensure;
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::newton::sigmoid;
 use super::tree::bins::BinnedMatrix;
 use super::tree::grow::{Criterion, GrowParams, grow};
-use super::tree::{Tree, tree_shap};
+use super::tree::{Tree, predict_sum, shap_sum};
 use super::{ClassWeight, row_weights};
 use crate::error::{Error, Result, ensure};
 use crate::eval::StratifiedKFold;
@@ -302,18 +302,7 @@ impl FittedGradientBoosting {
     /// Raw scores (log-odds) of every row, rows in parallel.
     pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         check_finite_or_missing(x, &self.feature_names)?;
-        let x = x.as_standard_layout();
-        let mut out = Array1::from_elem(x.nrows(), self.base_score);
-        let rows: Vec<&[f64]> = x.axis_iter(Axis(0)).filter_map(|r| r.to_slice()).collect();
-        out.as_slice_mut().unwrap_or(&mut []).par_chunks_mut(1024).zip(rows.par_chunks(1024)).for_each(|(o, chunk)| {
-            // Tree-major inside a chunk keeps each tree in cache.
-            for t in &self.trees {
-                for (s, row) in o.iter_mut().zip(chunk) {
-                    *s += t.predict_row(row);
-                }
-            }
-        });
-        Ok(out)
+        Ok(predict_sum(&self.trees, x, self.base_score, 1.0))
     }
 
     /// Check a model read from a file.
@@ -348,12 +337,7 @@ impl ChurnModel for FittedGradientBoosting {
     fn explain(&self, row: ArrayView1<'_, f64>) -> Result<Explanation> {
         check_finite_or_missing(row.insert_axis(Axis(0)), &self.feature_names)?;
         let x = row.to_vec();
-        let mut phi = vec![0.0; x.len()];
-        let mut base = self.base_score;
-        for t in &self.trees {
-            tree_shap(t, &x, &mut phi);
-            base += super::tree::expected_value(t);
-        }
+        let (base, phi) = shap_sum(&self.trees, &x, self.base_score, 1.0);
         let contributions = self
             .feature_names
             .iter()
@@ -373,7 +357,7 @@ impl ChurnModel for FittedGradientBoosting {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::eval::roc_auc;
     use ndarray::Array2;

@@ -1,10 +1,14 @@
 //! Churn classifiers implementing [`Learner`](crate::model::Learner) and
 //! [`ChurnModel`](crate::model::ChurnModel).
 //!
-//! [`LogisticRegression`] wraps linfa-logistic (L-BFGS) for unweighted fits and
-//! uses an own Newton/IRLS solver when class or sample weights are given,
-//! because linfa-logistic 0.8 has no weights. Trees, forests, boosting and SVMs
-//! follow in later releases.
+//! - [`LogisticRegression`] wraps linfa-logistic (L-BFGS) for unweighted fits and
+//!   uses an own Newton/IRLS solver when class or sample weights are given,
+//!   because linfa-logistic 0.8 has no weights.
+//! - [`DecisionTree`], [`RandomForest`] and [`GradientBoosting`] share one
+//!   histogram tree core (`tree/`), written here because linfa-trees and
+//!   linfa-ensemble predict labels only (no probabilities to rank by risk) and
+//!   have no boosting. Tree models handle missing values (`NaN`) natively and
+//!   explain predictions with exact TreeSHAP values.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,21 +25,26 @@ macro_rules! setter {
     };
 }
 
-mod boosting;
+pub(crate) mod boosting;
+mod decision_tree;
+mod forest;
 mod logistic;
 pub(crate) mod newton;
 pub(crate) mod tree;
 
 pub use self::boosting::{EarlyStopping, FittedGradientBoosting, GradientBoosting, GradientBoostingParams};
+pub use self::decision_tree::{DecisionTree, DecisionTreeParams, FittedDecisionTree, SplitCriterion, TreeShape};
+pub use self::forest::{FittedRandomForest, MaxFeatures, RandomForest, RandomForestParams};
 pub use self::logistic::{
     FittedLogisticRegression, LogisticRegression, LogisticRegressionParams, Solver, ValidLogisticRegressionParams,
 };
 
 /// Re-weighting of the two classes, for imbalanced data.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClassWeight {
     /// Every row counts once.
+    #[default]
     Uniform,
     /// Each class gets total weight n/2 (scikit-learn's `"balanced"`: wᶜ = n / (2·nᶜ)).
     Balanced,

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ChurnModel;
-use crate::classify::{FittedGradientBoosting, FittedLogisticRegression};
+use crate::classify::{FittedDecisionTree, FittedGradientBoosting, FittedLogisticRegression, FittedRandomForest};
 use crate::error::{Error, Result, ensure};
 use crate::eval::MetricSummary;
 use crate::pipeline::PipelineSettings;
@@ -35,6 +35,10 @@ pub enum StoredModel {
     LogisticRegression(FittedLogisticRegression),
     /// [`FittedGradientBoosting`].
     GradientBoosting(FittedGradientBoosting),
+    /// [`FittedDecisionTree`].
+    DecisionTree(FittedDecisionTree),
+    /// [`FittedRandomForest`].
+    RandomForest(FittedRandomForest),
 }
 
 impl StoredModel {
@@ -43,6 +47,8 @@ impl StoredModel {
         match self {
             StoredModel::LogisticRegression(m) => m.validate(),
             StoredModel::GradientBoosting(m) => m.validate(),
+            StoredModel::DecisionTree(m) => m.validate(),
+            StoredModel::RandomForest(m) => m.validate(),
         }
     }
 
@@ -51,6 +57,8 @@ impl StoredModel {
         match self {
             StoredModel::LogisticRegression(m) => std::sync::Arc::new(m),
             StoredModel::GradientBoosting(m) => std::sync::Arc::new(m),
+            StoredModel::DecisionTree(m) => std::sync::Arc::new(m),
+            StoredModel::RandomForest(m) => std::sync::Arc::new(m),
         }
     }
 }

@@ -87,7 +87,6 @@ fn midpoint(a: f64, b: f64) -> f64 {
 /// A training matrix stored as bin codes, one column per feature.
 #[derive(Clone, Debug)]
 pub(crate) struct BinnedMatrix {
-    pub(crate) n_rows: usize,
     pub(crate) edges: Vec<BinEdges>,
     /// `codes[f][r]`: bin of row `r` in feature `f`.
     pub(crate) codes: Vec<Vec<u8>>,
@@ -118,12 +117,7 @@ impl BinnedMatrix {
             })
             .collect();
         let (edges, codes) = per_feature.into_iter().unzip();
-        BinnedMatrix { n_rows: n, edges, codes }
-    }
-
-    /// Number of features.
-    pub(crate) fn n_features(&self) -> usize {
-        self.codes.len()
+        BinnedMatrix { edges, codes }
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) mod bins;
 pub(crate) mod grow;
 mod shap;
 
+use ndarray::{Array1, ArrayView2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use self::shap::{expected_value, tree_shap};
@@ -123,4 +125,32 @@ impl Tree {
         }
         walk(self, 0)
     }
+}
+
+/// Sum of the trees' outputs for every row of `x`, scaled by `scale` and offset by `base`;
+/// rows in parallel, tree-major inside a chunk so each tree stays in cache.
+pub(crate) fn predict_sum(trees: &[Tree], x: ArrayView2<'_, f64>, base: f64, scale: f64) -> Array1<f64> {
+    let x = x.as_standard_layout();
+    let rows: Vec<&[f64]> = x.axis_iter(Axis(0)).filter_map(|r| r.to_slice()).collect();
+    let mut out = vec![0.0; rows.len()];
+    out.par_chunks_mut(1024).zip(rows.par_chunks(1024)).for_each(|(o, chunk)| {
+        for t in trees {
+            for (s, row) in o.iter_mut().zip(chunk) {
+                *s += t.predict_row(row);
+            }
+        }
+    });
+    Array1::from_iter(out.into_iter().map(|s| base + scale * s))
+}
+
+/// SHAP values of `scale · Σ trees` at `x`: (base value, one value per feature).
+pub(crate) fn shap_sum(trees: &[Tree], x: &[f64], base: f64, scale: f64) -> (f64, Vec<f64>) {
+    let mut phi = vec![0.0; x.len()];
+    let mut expected = 0.0;
+    for t in trees {
+        tree_shap(t, x, &mut phi);
+        expected += expected_value(t);
+    }
+    phi.iter_mut().for_each(|v| *v *= scale);
+    (base + scale * expected, phi)
 }
