@@ -390,8 +390,7 @@ impl Grower<'_> {
         let ok = |b: &Bin| b.n >= min_n && b.h >= p.min_child_weight;
         let mut best: Option<Split> = None;
         let mut left = Bin::default();
-        for c in lo..hi {
-            let b = &hist[c];
+        for (c, b) in hist.iter().enumerate().take(hi).skip(lo) {
             if b.n == 0 {
                 continue;
             }
