@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::newton::sigmoid;
 use super::tree::bins::BinnedMatrix;
-use super::tree::grow::{Criterion, GrowParams, grow};
+use super::tree::grow::{Criterion, GrowParams, grow_with_rows};
 use super::tree::{Tree, predict_sum, shap_sum};
 use super::{ClassWeight, row_weights};
 use crate::error::{Error, Result, ensure};
@@ -180,7 +180,7 @@ impl GradientBoostingParams {
                 (fold.train.iter().map(|&r| r as u32).collect(), fold.test.iter().map(|&r| r as u32).collect())
             }
         };
-        let binned = BinnedMatrix::new(x, self.max_bins, 200_000, self.seed);
+        let binned = BinnedMatrix::new(x, self.max_bins, 200_000, self.seed).with_row_major();
         // Start from the weighted log-odds of churn on the training rows.
         let (pos, tot) =
             train.iter().fold((0.0, 0.0), |(a, b), &r| (a + w[r as usize] * target[r as usize], b + w[r as usize]));
@@ -227,13 +227,28 @@ impl GradientBoostingParams {
             } else {
                 all_features.clone()
             };
-            let mut tree = grow(&binned, &g, &h, rows, &features, &grow_params, &mut rng);
-            tree.scale(self.learning_rate);
-            score.par_iter_mut().enumerate().for_each(|(r, s)| {
-                if let Some(row) = x.row(r).to_slice() {
-                    *s += tree.predict_row(row);
+            let sampled = rows.len() < n;
+            let mut grown = grow_with_rows(&binned, &g, &h, rows, &features, &grow_params, &mut rng);
+            grown.tree.scale(self.learning_rate);
+            // Rows the tree was grown on: their leaf is known from the partition.
+            let mut seen = if sampled { vec![false; n] } else { Vec::new() };
+            for (leaf_rows, value) in grown.leaves() {
+                for &r in leaf_rows {
+                    score[r as usize] += value;
+                    if sampled {
+                        seen[r as usize] = true;
+                    }
                 }
-            });
+            }
+            let tree = grown.tree;
+            if sampled {
+                // Validation rows and rows left out by subsampling walk the tree.
+                score.par_iter_mut().zip(seen.par_iter()).enumerate().for_each(|(r, (s, &in_sample))| {
+                    if !in_sample && let Some(row) = x.row(r).to_slice() {
+                        *s += tree.predict_row(row);
+                    }
+                });
+            }
             trees.push(tree);
             if !valid.is_empty() {
                 let (loss, weight) = valid.iter().fold((0.0, 0.0), |(l, ws), &r| {

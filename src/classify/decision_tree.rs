@@ -174,7 +174,7 @@ impl DecisionTreeParams {
         let (n, p) = data.x().dim();
         let w = row_weights(self.class_weight, data.y(), data.weights());
         let g: Vec<f64> = data.y().iter().zip(&w).map(|(&y, &w)| if y { w } else { 0.0 }).collect();
-        let binned = BinnedMatrix::new(data.x(), self.shape.max_bins, 200_000, self.seed);
+        let binned = BinnedMatrix::new(data.x(), self.shape.max_bins, 200_000, self.seed).with_row_major();
         let features: Vec<usize> = (0..p).collect();
         let rows: Vec<u32> = (0..n as u32).filter(|&r| w[r as usize] > 0.0).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);

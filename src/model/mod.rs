@@ -67,11 +67,8 @@ impl<'a> Dataset<'a> {
             Error::ShapeMismatch { what: "feature names vs columns", expected: x.ncols(), found: names.len() }
         );
         ensure!(!y.is_empty(), Error::EmptyData { context: "no training rows".into() });
-        let mut has_missing = false;
-        for ((row, col), &v) in x.indexed_iter() {
-            ensure!(!v.is_infinite(), Error::NonFinite { column: names[col].clone(), row, value: v });
-            has_missing |= v.is_nan();
-        }
+        first_bad(x, names, |v| v.is_infinite())?;
+        let has_missing = x.iter().any(|v| v.is_nan());
         let positives = y.iter().filter(|&&l| l).count();
         ensure!(positives > 0 && positives < y.len(), Error::SingleClass { class: positives > 0, n: y.len() });
         Ok(Dataset { x, y, weights: None, names, has_missing })
@@ -132,19 +129,28 @@ impl<'a> Dataset<'a> {
     }
 }
 
-/// Error unless every value of `x` is finite.
-pub(crate) fn check_finite(x: ArrayView2<'_, f64>, names: &[String]) -> Result<()> {
-    for ((row, col), &v) in x.indexed_iter() {
-        ensure!(
-            v.is_finite(),
-            Error::NonFinite {
+/// [`Error::NonFinite`] for the first value (in row order) for which `bad` holds.
+///
+/// A plain scan first (fast, vectorisable); positions are only worked out on failure.
+fn first_bad(x: ArrayView2<'_, f64>, names: &[String], bad: fn(&f64) -> bool) -> Result<()> {
+    if !x.iter().any(bad) {
+        return Ok(());
+    }
+    for (row, r) in x.outer_iter().enumerate() {
+        if let Some(col) = r.iter().position(bad) {
+            return Err(Error::NonFinite {
                 column: names.get(col).cloned().unwrap_or_else(|| format!("column {col}")),
                 row,
-                value: v
-            }
-        );
+                value: r[col],
+            });
+        }
     }
     Ok(())
+}
+
+/// Error unless every value of `x` is finite.
+pub(crate) fn check_finite(x: ArrayView2<'_, f64>, names: &[String]) -> Result<()> {
+    first_bad(x, names, |v| !v.is_finite())
 }
 
 /// Check a scoring input for a model that handles missing values: width, and no infinities
@@ -154,10 +160,7 @@ pub fn check_finite_or_missing(x: ArrayView2<'_, f64>, names: &[String]) -> Resu
         x.ncols() == names.len(),
         Error::ShapeMismatch { what: "columns vs model features", expected: names.len(), found: x.ncols() }
     );
-    for ((row, col), &v) in x.indexed_iter() {
-        ensure!(!v.is_infinite(), Error::NonFinite { column: names[col].clone(), row, value: v });
-    }
-    Ok(())
+    first_bad(x, names, |v| v.is_infinite())
 }
 
 /// Check a scoring input against a model's features: width and finiteness.

@@ -87,6 +87,9 @@ fn midpoint(a: f64, b: f64) -> f64 {
 /// A training matrix stored as bin codes, one column per feature.
 #[derive(Clone, Debug)]
 pub(crate) struct BinnedMatrix {
+    /// Row-major copy of the codes (`n × p`), for histograms that read every
+    /// feature of a row in one pass; empty unless asked for.
+    pub(crate) row_major: Vec<u8>,
     pub(crate) edges: Vec<BinEdges>,
     /// `codes[f][r]`: bin of row `r` in feature `f`.
     pub(crate) codes: Vec<Vec<u8>>,
@@ -117,7 +120,21 @@ impl BinnedMatrix {
             })
             .collect();
         let (edges, codes) = per_feature.into_iter().unzip();
-        BinnedMatrix { edges, codes }
+        BinnedMatrix { row_major: Vec::new(), edges, codes }
+    }
+
+    /// Also keep a row-major copy of the codes (used when every feature's histogram is built).
+    pub(crate) fn with_row_major(mut self) -> Self {
+        let p = self.codes.len();
+        let n = self.codes.first().map_or(0, Vec::len);
+        let mut rm = vec![0u8; n * p];
+        rm.par_chunks_mut(p.max(1)).enumerate().for_each(|(r, row)| {
+            for (f, c) in row.iter_mut().enumerate() {
+                *c = self.codes[f][r];
+            }
+        });
+        self.row_major = rm;
+        self
     }
 }
 

@@ -94,8 +94,8 @@ impl Tree {
         }
     }
 
-    /// Structural check for trees read from a file: children in range and after their parent,
-    /// features in range, values finite.
+    /// Structural check for trees read from a file: children side by side, in range and after
+    /// their parent, features in range, values finite.
     pub(crate) fn validate(&self, n_features: usize) -> Result<(), String> {
         if self.nodes.is_empty() {
             return Err("a tree has no nodes".into());
@@ -106,7 +106,7 @@ impl Tree {
             }
             if !n.is_leaf() {
                 let (l, r) = (n.left as usize, n.right as usize);
-                if l <= i || r <= i || l >= self.nodes.len() || r >= self.nodes.len() {
+                if l <= i || r != l + 1 || r >= self.nodes.len() {
                     return Err(format!("node {i} has children out of order or range"));
                 }
                 if n.feature as usize >= n_features || n.threshold.is_nan() {
@@ -127,18 +127,82 @@ impl Tree {
     }
 }
 
+/// A 16-byte node for prediction: children are stored side by side (right = left + 1), so
+/// one index suffices. A leaf points to itself with threshold +∞ and "missing goes left",
+/// so once a row reaches a leaf every further step keeps it there.
+#[derive(Clone, Copy, Debug)]
+struct FlatNode {
+    threshold: f64,
+    /// Split feature, with the top bit set when missing values go left.
+    feature: u32,
+    /// Left child index (right child = left + 1); the node itself for a leaf.
+    left: u32,
+}
+
+const MISSING_LEFT: u32 = 1 << 31;
+
+/// All trees' nodes in one array for cache-friendly, branch-free prediction.
+struct FlatForest {
+    nodes: Vec<FlatNode>,
+    values: Vec<f64>,
+    /// Root index and depth of each tree.
+    trees: Vec<(u32, usize)>,
+}
+
+impl FlatForest {
+    fn new(trees: &[Tree]) -> Self {
+        let total = trees.iter().map(|t| t.nodes.len()).sum();
+        let mut nodes = Vec::with_capacity(total);
+        let mut values = Vec::with_capacity(total);
+        let mut roots = Vec::with_capacity(trees.len());
+        for t in trees {
+            let base = nodes.len() as u32;
+            roots.push((base, t.depth()));
+            for (i, n) in t.nodes.iter().enumerate() {
+                values.push(n.value);
+                nodes.push(if n.is_leaf() {
+                    FlatNode { threshold: f64::INFINITY, feature: MISSING_LEFT, left: base + i as u32 }
+                } else {
+                    let missing = if n.default_left { MISSING_LEFT } else { 0 };
+                    FlatNode { threshold: n.threshold, feature: n.feature | missing, left: base + n.left }
+                });
+            }
+        }
+        FlatForest { nodes, values, trees: roots }
+    }
+
+    /// Add every tree's output for each row of `chunk` to `out`: rows advance one level at a
+    /// time, so their (independent) walks overlap instead of waiting on one another.
+    fn add_chunk(&self, chunk: &[&[f64]], out: &mut [f64], at: &mut Vec<u32>) {
+        for &(root, depth) in &self.trees {
+            at.clear();
+            at.resize(chunk.len(), root);
+            for _ in 0..depth {
+                for (i, row) in at.iter_mut().zip(chunk) {
+                    let n = self.nodes[*i as usize];
+                    let v = row.get((n.feature & !MISSING_LEFT) as usize).copied().unwrap_or(f64::NAN);
+                    let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+                    *i = n.left + u32::from(!go_left);
+                }
+            }
+            for (o, &i) in out.iter_mut().zip(at.iter()) {
+                *o += self.values[i as usize];
+            }
+        }
+    }
+}
+
 /// Sum of the trees' outputs for every row of `x`, scaled by `scale` and offset by `base`;
-/// rows in parallel, tree-major inside a chunk so each tree stays in cache.
+/// rows in parallel chunks, trees one after another inside a chunk (both stay in cache).
+///
+/// Relies on the grower's layout: a node's right child directly follows its left child.
 pub(crate) fn predict_sum(trees: &[Tree], x: ArrayView2<'_, f64>, base: f64, scale: f64) -> Array1<f64> {
+    let forest = FlatForest::new(trees);
     let x = x.as_standard_layout();
     let rows: Vec<&[f64]> = x.axis_iter(Axis(0)).filter_map(|r| r.to_slice()).collect();
     let mut out = vec![0.0; rows.len()];
-    out.par_chunks_mut(1024).zip(rows.par_chunks(1024)).for_each(|(o, chunk)| {
-        for t in trees {
-            for (s, row) in o.iter_mut().zip(chunk) {
-                *s += t.predict_row(row);
-            }
-        }
+    out.par_chunks_mut(256).zip(rows.par_chunks(256)).for_each_init(Vec::new, |at, (o, chunk)| {
+        forest.add_chunk(chunk, o, at);
     });
     Array1::from_iter(out.into_iter().map(|s| base + scale * s))
 }
