@@ -75,13 +75,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline with default features (365-day look-back, 90-day horizon) and preprocessing.
+    /// A pipeline with default features (365-day look-back, 90-day horizon) and the
+    /// learner's preferred preprocessing ([`Learner::default_preprocess`]).
     pub fn new(learner: impl Learner + 'static) -> Self {
-        Pipeline {
-            settings: PipelineSettings::default(),
-            preprocess: PreprocessParams::default(),
-            learner: Arc::new(learner),
-        }
+        let preprocess = learner.default_preprocess();
+        Pipeline { settings: PipelineSettings::default(), preprocess, learner: Arc::new(learner) }
     }
 
     /// Use `spec` for features and the churn definition.
@@ -379,6 +377,21 @@ mod tests {
         assert!(matches!(err(&[date(2024, 5), date(2024, 1)]), Error::InvalidParameter { name: "dates", .. }));
         // One month apart: the first label window (90 days) is still open at the second date.
         assert!(matches!(err(&[date(2024, 1), date(2024, 2)]), Error::InvalidParameter { name: "dates", .. }));
+    }
+
+    #[test]
+    fn a_boosting_pipeline_keeps_missing_values_and_round_trips_through_a_file() {
+        let log = log(400);
+        let learner = crate::classify::GradientBoosting::params().n_trees(20).seed(3);
+        let pipeline = Pipeline::new(learner);
+        assert_eq!(pipeline.preprocess.impute, crate::preprocess::Impute::Keep);
+        let fitted = pipeline.fit_log(&log, &[date(2024, 4), date(2024, 6)], &Silent).unwrap();
+        let scores = fitted.score_log(&log, date(2024, 10), 2, &Silent).unwrap();
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(&s.probability) && s.reasons.len() == 2));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        fitted.save(file.path()).unwrap();
+        let again = FittedPipeline::load(file.path()).unwrap();
+        assert_eq!(again.score_log(&log, date(2024, 10), 2, &Silent).unwrap(), scores);
     }
 
     #[test]

@@ -287,6 +287,11 @@ impl Learner for GradientBoostingParams {
     fn fit_model(&self, data: &Dataset<'_>) -> Result<Box<dyn ChurnModel>> {
         Ok(Box::new(self.fit(data)?))
     }
+
+    /// Missing values stay missing (learned split directions); no scaling (trees do not need it).
+    fn default_preprocess(&self) -> crate::preprocess::PreprocessParams {
+        super::tree_preprocess()
+    }
 }
 
 /// A fitted boosted ensemble: P(churn) = σ(base + Σ trees).

@@ -193,6 +193,11 @@ impl Learner for DecisionTreeParams {
     fn fit_model(&self, data: &Dataset<'_>) -> Result<Box<dyn ChurnModel>> {
         Ok(Box::new(self.fit(data)?))
     }
+
+    /// Missing values stay missing (learned split directions); no scaling (trees do not need it).
+    fn default_preprocess(&self) -> crate::preprocess::PreprocessParams {
+        super::tree_preprocess()
+    }
 }
 
 /// A fitted decision tree: P(churn) = the weighted churn share of the row's leaf.

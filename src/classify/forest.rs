@@ -198,6 +198,11 @@ impl Learner for RandomForestParams {
     fn fit_model(&self, data: &Dataset<'_>) -> Result<Box<dyn ChurnModel>> {
         Ok(Box::new(self.fit(data)?))
     }
+
+    /// Missing values stay missing (learned split directions); no scaling (trees do not need it).
+    fn default_preprocess(&self) -> crate::preprocess::PreprocessParams {
+        super::tree_preprocess()
+    }
 }
 
 /// A fitted forest: P(churn) = mean of the trees' leaf churn shares.

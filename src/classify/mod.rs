@@ -85,3 +85,11 @@ pub(crate) fn check_class_weight(cw: ClassWeight) -> Result<()> {
     }
     Ok(())
 }
+
+/// Preprocessing for tree models: keep missing values, no scaling (the unknown-category
+/// policy stays at its default, an error).
+pub(crate) fn tree_preprocess() -> crate::preprocess::PreprocessParams {
+    crate::preprocess::PreprocessParams::default()
+        .impute(crate::preprocess::Impute::Keep)
+        .scaling(crate::preprocess::Scaling::None)
+}

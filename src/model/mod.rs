@@ -267,6 +267,13 @@ pub trait Learner: Send + Sync + Debug {
 
     /// Fit on `data` and return the model behind a box.
     fn fit_model(&self, data: &Dataset<'_>) -> Result<Box<dyn ChurnModel>>;
+
+    /// The preprocessing this learner works best with, used by
+    /// [`Pipeline::new`](crate::pipeline::Pipeline::new) unless overridden: imputation and
+    /// standard scaling by default; tree models keep missing values and skip scaling.
+    fn default_preprocess(&self) -> crate::preprocess::PreprocessParams {
+        crate::preprocess::PreprocessParams::default()
+    }
 }
 
 #[cfg(test)]
