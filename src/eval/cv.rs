@@ -54,7 +54,9 @@ impl std::fmt::Display for CvReport {
         writeln!(f, "  PR-AUC    {:.4} ± {:.4}", m.pr_auc, s.pr_auc)?;
         writeln!(f, "  log loss  {:.4} ± {:.4}", m.log_loss, s.log_loss)?;
         writeln!(f, "  Brier     {:.4} ± {:.4}", m.brier, s.brier)?;
-        write!(f, "  lift@10%  {:.2} ± {:.2}", m.lift_at_10, s.lift_at_10)
+        writeln!(f, "  lift@10%  {:.2} ± {:.2}", m.lift_at_10, s.lift_at_10)?;
+        writeln!(f, "  ECE       {:.4} ± {:.4}", m.ece, s.ece)?;
+        write!(f, "  EMPC      {:.3} ± {:.3}", m.empc, s.empc)
     }
 }
 

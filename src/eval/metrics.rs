@@ -18,6 +18,9 @@ const LOG_LOSS_EPS: f64 = 1e-15;
 /// The fraction of customers used for [`Metrics::lift_at_10`].
 const LIFT_FRACTION: f64 = 0.10;
 
+/// Equal-width bins for [`Metrics::ece`].
+const ECE_BINS: usize = 10;
+
 /// Checks that `values` is as long as `labels`, non-empty and finite.
 fn check_values(labels: &[bool], values: &[f64], metric: &str, what: &'static str, column: &str) -> Result<()> {
     ensure!(values.len() == labels.len(), Error::ShapeMismatch { what, expected: labels.len(), found: values.len() });
@@ -29,7 +32,7 @@ fn check_values(labels: &[bool], values: &[f64], metric: &str, what: &'static st
 }
 
 /// Validates ranking-metric inputs; returns the number of positives, which is in `1..n`.
-fn check_scores(labels: &[bool], scores: &[f64], metric: &str) -> Result<usize> {
+pub(super) fn check_scores(labels: &[bool], scores: &[f64], metric: &str) -> Result<usize> {
     check_values(labels, scores, metric, "scores vs labels", "score")?;
     let n_pos = labels.iter().filter(|&&y| y).count();
     ensure!(n_pos > 0, Error::SingleClass { class: false, n: labels.len() });
@@ -38,7 +41,7 @@ fn check_scores(labels: &[bool], scores: &[f64], metric: &str) -> Result<usize> 
 }
 
 /// Validates probability inputs: finite and inside `[0, 1]`.
-fn check_probs(labels: &[bool], probs: &[f64], metric: &str) -> Result<()> {
+pub(super) fn check_probs(labels: &[bool], probs: &[f64], metric: &str) -> Result<()> {
     check_values(labels, probs, metric, "probabilities vs labels", "probability")?;
     match probs.iter().find(|p| !(0.0..=1.0).contains(*p)) {
         Some(&p) => Err(Error::param("probability", p, "must lie in [0, 1]")),
@@ -50,7 +53,7 @@ fn check_probs(labels: &[bool], probs: &[f64], metric: &str) -> Result<()> {
 ///
 /// Sorting uses `total_cmp`; grouping uses `==`, so `-0.0` and `0.0` (adjacent in
 /// that order) form one group. Inputs are already checked to be finite.
-fn tie_groups_desc(labels: &[bool], scores: &[f64]) -> Vec<(usize, usize)> {
+pub(super) fn tie_groups_desc(labels: &[bool], scores: &[f64]) -> Vec<(usize, usize)> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -217,6 +220,14 @@ pub struct Metrics {
     pub brier: f64,
     /// Lift in the top 10% by predicted probability, see [`lift_at`].
     pub lift_at_10: f64,
+    /// Expected calibration error over 10 equal-width bins, see
+    /// [`expected_calibration_error`](super::expected_calibration_error).
+    #[serde(default)]
+    pub ece: f64,
+    /// Expected maximum profit per customer with the default campaign economics, see
+    /// [`empc`](super::empc) and [`EmpcParams::default`](super::EmpcParams).
+    #[serde(default)]
+    pub empc: f64,
 }
 
 impl Metrics {
@@ -240,18 +251,31 @@ impl Metrics {
             log_loss: log_loss(labels, probs)?,
             brier: brier(labels, probs)?,
             lift_at_10: lift_at(labels, probs, LIFT_FRACTION)?,
+            ece: super::expected_calibration_error(labels, probs, ECE_BINS)?,
+            empc: super::empc(labels, probs, &super::EmpcParams::default())?.empc,
         })
     }
 
     /// Field names in the order of [`Metrics::to_array`], for error messages.
-    const FIELDS: [&'static str; 7] = ["n", "churn_rate", "roc_auc", "pr_auc", "log_loss", "brier", "lift_at_10"];
+    const FIELDS: [&'static str; 9] =
+        ["n", "churn_rate", "roc_auc", "pr_auc", "log_loss", "brier", "lift_at_10", "ece", "empc"];
 
-    fn to_array(self) -> [f64; 7] {
-        [self.n as f64, self.churn_rate, self.roc_auc, self.pr_auc, self.log_loss, self.brier, self.lift_at_10]
+    fn to_array(self) -> [f64; 9] {
+        [
+            self.n as f64,
+            self.churn_rate,
+            self.roc_auc,
+            self.pr_auc,
+            self.log_loss,
+            self.brier,
+            self.lift_at_10,
+            self.ece,
+            self.empc,
+        ]
     }
 
     /// Inverse of [`Metrics::to_array`]; `n` is rounded to the nearest integer.
-    fn from_array(a: [f64; 7]) -> Metrics {
+    fn from_array(a: [f64; 9]) -> Metrics {
         Metrics {
             n: a[0].round() as usize,
             churn_rate: a[1],
@@ -260,6 +284,8 @@ impl Metrics {
             log_loss: a[4],
             brier: a[5],
             lift_at_10: a[6],
+            ece: a[7],
+            empc: a[8],
         }
     }
 }
@@ -268,12 +294,14 @@ impl fmt::Display for Metrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "ROC-AUC {:.4}  PR-AUC {:.4}  log loss {:.4}  Brier {:.4}  lift@10% {:.2}  (n={}, churn {:.1}%)",
+            "ROC-AUC {:.4}  PR-AUC {:.4}  log loss {:.4}  Brier {:.4}  lift@10% {:.2}  ECE {:.4}  EMPC {:.3}  (n={}, churn {:.1}%)",
             self.roc_auc,
             self.pr_auc,
             self.log_loss,
             self.brier,
             self.lift_at_10,
+            self.ece,
+            self.empc,
             self.n,
             100.0 * self.churn_rate
         )
@@ -300,16 +328,16 @@ impl MetricSummary {
     /// name, row = fold index) if a fold holds a NaN or infinite metric.
     pub fn from_folds(folds: &[Metrics]) -> Result<MetricSummary> {
         ensure!(!folds.is_empty(), Error::EmptyData { context: "MetricSummary::from_folds: no folds".into() });
-        let rows: Vec<[f64; 7]> = folds.iter().map(|m| m.to_array()).collect();
+        let rows: Vec<[f64; 9]> = folds.iter().map(|m| m.to_array()).collect();
         for (row, values) in rows.iter().enumerate() {
             if let Some(j) = values.iter().position(|v| !v.is_finite()) {
                 return Err(Error::NonFinite { column: Metrics::FIELDS[j].into(), row, value: values[j] });
             }
         }
         let m = rows.len() as f64;
-        let mut mean = [0.0; 7];
-        let mut std = [0.0; 7];
-        for j in 0..7 {
+        let mut mean = [0.0; 9];
+        let mut std = [0.0; 9];
+        for j in 0..9 {
             mean[j] = rows.iter().map(|r| r[j]).sum::<f64>() / m;
             if rows.len() > 1 {
                 let ss: f64 = rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum();
@@ -484,6 +512,8 @@ mod tests {
         // Dataset B, top 3 by probability: 0.83(+), 0.75(+), 0.69 ×2 {+, +} → one slot, 1 churner
         // → 3 of 3 churn; base rate 16/30 → lift 30/16.
         assert_abs_diff_eq!(m.lift_at_10, 30.0 / 16.0, epsilon = 1e-12);
+        assert_eq!(m.ece, super::super::expected_calibration_error(&labels, &B_SCORES, 10).unwrap());
+        assert_eq!(m.empc, super::super::empc(&labels, &B_SCORES, &super::super::EmpcParams::default()).unwrap().empc);
     }
 
     #[test]
@@ -496,10 +526,12 @@ mod tests {
             log_loss: 0.41234,
             brier: 0.13012,
             lift_at_10: 2.9061,
+            ece: 0.03112,
+            empc: 4.1234,
         };
         assert_eq!(
             m.to_string(),
-            "ROC-AUC 0.8123  PR-AUC 0.6012  log loss 0.4123  Brier 0.1301  lift@10% 2.91  (n=1000, churn 26.5%)"
+            "ROC-AUC 0.8123  PR-AUC 0.6012  log loss 0.4123  Brier 0.1301  lift@10% 2.91  ECE 0.0311  EMPC 4.123  (n=1000, churn 26.5%)"
         );
     }
 
@@ -513,6 +545,8 @@ mod tests {
             log_loss: 0.4,
             brier: 0.1,
             lift_at_10: 2.0,
+            ece: 0.05,
+            empc: 3.0,
         };
         // AUCs 0.7, 0.8, 0.9: mean 0.8; deviations ±0.1, 0 → s = √(0.02/2) = 0.1.
         // n 100, 101, 101: mean 100.67 → 101; s = √((4/9 + 1/9 + 1/9)/2) = 0.577 → 1.

@@ -6,6 +6,8 @@
 //! - [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier`] and [`lift_at`]; ranking metrics
 //!   are tie-aware and match scikit-learn. [`Metrics`] bundles them for one evaluation
 //!   and [`MetricSummary`] gives their mean and spread over folds or backtest steps.
+//! - [`expected_calibration_error`] and [`reliability_curve`] check that probabilities
+//!   mean what they say; [`empc`] prices a ranking as a retention campaign would.
 //! - [`StratifiedKFold`] deals customers into seeded, reproducible [`Fold`]s that keep
 //!   the churn rate of every fold close to the overall rate; [`cross_validate`] fits
 //!   the preprocessor and learner inside each fold and returns a [`CvReport`].
@@ -17,9 +19,13 @@ pub mod ab;
 mod backtest;
 mod cv;
 mod metrics;
+mod profit;
+mod reliability;
 mod split;
 
 pub use backtest::{BacktestReport, BacktestStep};
 pub use cv::{CvReport, FoldReport, cross_validate};
 pub use metrics::{MetricSummary, Metrics, brier, lift_at, log_loss, pr_auc, roc_auc};
+pub use profit::{Empc, EmpcParams, empc};
+pub use reliability::{ReliabilityBin, expected_calibration_error, reliability_curve};
 pub use split::{Fold, StratifiedKFold};
