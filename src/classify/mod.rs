@@ -9,6 +9,8 @@
 //!   linfa-ensemble predict labels only (no probabilities to rank by risk) and
 //!   have no boosting. Tree models handle missing values (`NaN`) natively and
 //!   explain predictions with exact TreeSHAP values.
+//! - [`Calibrated`] wraps any learner and calibrates its probabilities (Platt or
+//!   isotonic) on out-of-fold predictions.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,7 @@ macro_rules! setter {
 }
 
 pub(crate) mod boosting;
+mod calibration;
 mod decision_tree;
 mod forest;
 mod logistic;
@@ -33,6 +36,7 @@ pub(crate) mod newton;
 pub(crate) mod tree;
 
 pub use self::boosting::{EarlyStopping, FittedGradientBoosting, GradientBoosting, GradientBoostingParams};
+pub use self::calibration::{Calibrated, CalibrationMethod, Calibrator, FittedCalibrated, StoredCalibrated};
 pub use self::decision_tree::{DecisionTree, DecisionTreeParams, FittedDecisionTree, SplitCriterion, TreeShape};
 pub use self::forest::{FittedRandomForest, MaxFeatures, RandomForest, RandomForestParams};
 pub use self::logistic::{

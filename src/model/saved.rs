@@ -13,7 +13,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ChurnModel;
-use crate::classify::{FittedDecisionTree, FittedGradientBoosting, FittedLogisticRegression, FittedRandomForest};
+use crate::classify::{
+    FittedDecisionTree, FittedGradientBoosting, FittedLogisticRegression, FittedRandomForest, StoredCalibrated,
+};
 use crate::error::{Error, Result, ensure};
 use crate::eval::MetricSummary;
 use crate::pipeline::PipelineSettings;
@@ -39,6 +41,8 @@ pub enum StoredModel {
     DecisionTree(FittedDecisionTree),
     /// [`FittedRandomForest`].
     RandomForest(FittedRandomForest),
+    /// [`FittedCalibrated`](crate::classify::FittedCalibrated): a stored model and its calibrator.
+    Calibrated(StoredCalibrated),
 }
 
 impl StoredModel {
@@ -49,6 +53,7 @@ impl StoredModel {
             StoredModel::GradientBoosting(m) => m.validate(),
             StoredModel::DecisionTree(m) => m.validate(),
             StoredModel::RandomForest(m) => m.validate(),
+            StoredModel::Calibrated(m) => m.validate(),
         }
     }
 
@@ -59,6 +64,7 @@ impl StoredModel {
             StoredModel::GradientBoosting(m) => std::sync::Arc::new(m),
             StoredModel::DecisionTree(m) => std::sync::Arc::new(m),
             StoredModel::RandomForest(m) => std::sync::Arc::new(m),
+            StoredModel::Calibrated(m) => std::sync::Arc::new(m.into_model()),
         }
     }
 }
