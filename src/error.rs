@@ -164,6 +164,19 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// The data is too large for an algorithm whose cost grows faster than linearly.
+    #[error("{model} cannot train on {rows} rows (limit {limit}): {advice}")]
+    TooLarge {
+        /// The model.
+        model: &'static str,
+        /// Rows given.
+        rows: usize,
+        /// The configured limit.
+        limit: usize,
+        /// What to do instead.
+        advice: &'static str,
+    },
+
     /// A date or timestamp string that cannot be parsed.
     #[error("cannot parse `{value}` as a date/time (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or RFC 3339)")]
     InvalidTimestamp {

@@ -152,15 +152,16 @@ impl Calibrator {
     }
 }
 
-/// Platt scaling by Newton's method on the log-odds, with Platt's targets
-/// t₊ = (N₊ + 1)/(N₊ + 2), t₋ = 1/(N₋ + 2) (Platt 1999, §2.2) to avoid overfitting:
-/// each row enters twice, as churned with weight w·t and as retained with weight w·(1 − t).
-fn fit_platt(probs: &[f64], labels: &[bool], w: &[f64]) -> Result<Calibrator> {
+/// Platt scaling by Newton's method: fits P(churn) = σ(slope·score + intercept) with
+/// Platt's targets t₊ = (N₊ + 1)/(N₊ + 2), t₋ = 1/(N₋ + 2) (Platt 1999, §2.2) to avoid
+/// overfitting: each row enters twice, as churned with weight w·t and as retained with
+/// weight w·(1 − t). Returns `(slope, intercept)`.
+pub(crate) fn platt_scale(scores: &[f64], labels: &[bool], w: &[f64]) -> Result<(f64, f64)> {
     let n_pos: f64 = labels.iter().zip(w).filter(|(l, _)| **l).map(|(_, w)| w).sum();
     let n_neg: f64 = labels.iter().zip(w).filter(|(l, _)| !**l).map(|(_, w)| w).sum();
     let (t_pos, t_neg) = ((n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0));
-    let n = probs.len();
-    let x = Array2::from_shape_fn((2 * n, 1), |(i, _)| logit(probs[i % n]));
+    let n = scores.len();
+    let x = Array2::from_shape_fn((2 * n, 1), |(i, _)| scores[i % n]);
     let y: Vec<bool> = (0..2 * n).map(|i| i < n).collect();
     let sw: Vec<f64> = (0..2 * n)
         .map(|i| {
@@ -174,7 +175,14 @@ fn fit_platt(probs: &[f64], labels: &[bool], w: &[f64]) -> Result<Calibrator> {
         fit.converged && slope.is_finite() && fit.intercept.is_finite(),
         Error::FitFailed { model: "platt_calibration", message: "Newton iterations did not converge".into() }
     );
-    Ok(Calibrator::Platt { slope, intercept: fit.intercept })
+    Ok((slope, fit.intercept))
+}
+
+/// Platt scaling on the model's log-odds.
+fn fit_platt(probs: &[f64], labels: &[bool], w: &[f64]) -> Result<Calibrator> {
+    let scores: Vec<f64> = probs.iter().map(|&p| logit(p)).collect();
+    let (slope, intercept) = platt_scale(&scores, labels, w)?;
+    Ok(Calibrator::Platt { slope, intercept })
 }
 
 /// Weighted isotonic (non-decreasing) regression of the outcome on the probability by

@@ -9,6 +9,7 @@
 //!   linfa-ensemble predict labels only (no probabilities to rank by risk) and
 //!   have no boosting. Tree models handle missing values (`NaN`) natively and
 //!   explain predictions with exact TreeSHAP values.
+//! - [`Svm`] wraps linfa-svm (linear or RBF kernel) with cross-validated Platt scaling.
 //! - [`Calibrated`] wraps any learner and calibrates its probabilities (Platt or
 //!   isotonic) on out-of-fold predictions.
 
@@ -33,6 +34,7 @@ mod decision_tree;
 mod forest;
 mod logistic;
 pub(crate) mod newton;
+mod svm;
 pub(crate) mod tree;
 
 pub use self::boosting::{EarlyStopping, FittedGradientBoosting, GradientBoosting, GradientBoostingParams};
@@ -42,6 +44,7 @@ pub use self::forest::{FittedRandomForest, MaxFeatures, RandomForest, RandomFore
 pub use self::logistic::{
     FittedLogisticRegression, LogisticRegression, LogisticRegressionParams, Solver, ValidLogisticRegressionParams,
 };
+pub use self::svm::{FittedSvm, Svm, SvmKernel, SvmParams};
 
 /// Re-weighting of the two classes, for imbalanced data.
 #[derive(Default, Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

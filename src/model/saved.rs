@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ChurnModel;
 use crate::classify::{
-    FittedDecisionTree, FittedGradientBoosting, FittedLogisticRegression, FittedRandomForest, StoredCalibrated,
+    FittedDecisionTree, FittedGradientBoosting, FittedLogisticRegression, FittedRandomForest, FittedSvm,
+    StoredCalibrated,
 };
 use crate::error::{Error, Result, ensure};
 use crate::eval::MetricSummary;
@@ -43,6 +44,8 @@ pub enum StoredModel {
     RandomForest(FittedRandomForest),
     /// [`FittedCalibrated`](crate::classify::FittedCalibrated): a stored model and its calibrator.
     Calibrated(StoredCalibrated),
+    /// [`FittedSvm`].
+    Svm(FittedSvm),
 }
 
 impl StoredModel {
@@ -54,6 +57,7 @@ impl StoredModel {
             StoredModel::DecisionTree(m) => m.validate(),
             StoredModel::RandomForest(m) => m.validate(),
             StoredModel::Calibrated(m) => m.validate(),
+            StoredModel::Svm(m) => m.validate(),
         }
     }
 
@@ -65,6 +69,7 @@ impl StoredModel {
             StoredModel::DecisionTree(m) => std::sync::Arc::new(m),
             StoredModel::RandomForest(m) => std::sync::Arc::new(m),
             StoredModel::Calibrated(m) => std::sync::Arc::new(m.into_model()),
+            StoredModel::Svm(m) => std::sync::Arc::new(m),
         }
     }
 }
