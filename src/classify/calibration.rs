@@ -244,6 +244,7 @@ fn interpolate(x: &[f64], y: &[f64], p: f64) -> f64 {
 /// A learner whose probabilities are calibrated on out-of-fold predictions.
 #[derive(Clone, Debug)]
 pub struct Calibrated {
+    name: String,
     base: Arc<dyn Learner>,
     method: CalibrationMethod,
     folds: usize,
@@ -253,7 +254,11 @@ pub struct Calibrated {
 impl Calibrated {
     /// Calibrate `base` with `method`, using 5 internal folds and seed 0.
     pub fn new(base: impl Learner + 'static, method: CalibrationMethod) -> Self {
-        Calibrated { base: Arc::new(base), method, folds: 5, seed: 0 }
+        let suffix = match method {
+            CalibrationMethod::Platt => "platt",
+            CalibrationMethod::Isotonic => "isotonic",
+        };
+        Calibrated { name: format!("{}+{suffix}", base.name()), base: Arc::new(base), method, folds: 5, seed: 0 }
     }
 
     /// Number of internal folds for the out-of-fold predictions (≥ 2).
@@ -304,11 +309,9 @@ impl Calibrated {
 }
 
 impl Learner for Calibrated {
+    /// The base learner's name with the method, e.g. `gradient_boosting+isotonic`.
     fn name(&self) -> &str {
-        match self.method {
-            CalibrationMethod::Platt => "calibrated_platt",
-            CalibrationMethod::Isotonic => "calibrated_isotonic",
-        }
+        &self.name
     }
 
     fn fit_model(&self, data: &Dataset<'_>) -> Result<Box<dyn ChurnModel>> {

@@ -31,6 +31,9 @@ pub struct FoldReport {
     pub n_test: usize,
     /// Wall-clock seconds to fit preprocessor and model (informational; not deterministic).
     pub fit_seconds: f64,
+    /// Wall-clock seconds to preprocess and score the held-out rows (informational).
+    #[serde(default)]
+    pub predict_seconds: f64,
 }
 
 /// Cross-validated performance of one learner.
@@ -106,13 +109,21 @@ pub fn cross_validate(
             let dataset = Dataset::with_missing(x_train.view(), train.labels(), prep.output_names())?;
             let model = learner.fit_model(&dataset)?;
             let fit_seconds = started.elapsed().as_secs_f64();
+            let started = Instant::now();
             let x_test = prep.transform(test.features())?;
             let probs = model.predict_proba(x_test.view())?.to_vec();
+            let predict_seconds = started.elapsed().as_secs_f64();
             let metrics = Metrics::compute(test.labels(), &probs)?;
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress.update(ProgressUpdate { stage: "cross-validation", done: finished, total });
             Ok((
-                FoldReport { metrics, n_train: fold.train.len(), n_test: fold.test.len(), fit_seconds },
+                FoldReport {
+                    metrics,
+                    n_train: fold.train.len(),
+                    n_test: fold.test.len(),
+                    fit_seconds,
+                    predict_seconds,
+                },
                 fold.test.clone(),
                 probs,
             ))

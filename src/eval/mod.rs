@@ -13,18 +13,24 @@
 //!   the preprocessor and learner inside each fold and returns a [`CvReport`].
 //! - [`BacktestReport`] holds a time-based backtest run by
 //!   [`Pipeline::backtest`](crate::pipeline::Pipeline::backtest).
+//! - [`compare`] cross-validates several learners on the same folds into one table;
+//!   [`permutation_importance`] measures which features a fitted model relies on.
 //! - [`ab`] analyses randomised retention campaigns.
 
 pub mod ab;
 mod backtest;
+mod compare;
 mod cv;
+mod importance;
 mod metrics;
 mod profit;
 mod reliability;
 mod split;
 
 pub use backtest::{BacktestReport, BacktestStep};
+pub use compare::{Comparison, ComparisonRow, compare};
 pub use cv::{CvReport, FoldReport, cross_validate};
+pub use importance::{PermutationImportance, permutation_importance};
 pub use metrics::{MetricSummary, Metrics, brier, lift_at, log_loss, pr_auc, roc_auc};
 pub use profit::{Empc, EmpcParams, empc};
 pub use reliability::{ReliabilityBin, expected_calibration_error, reliability_curve};
