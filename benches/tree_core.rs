@@ -18,8 +18,10 @@ use std::time::Duration;
 use churnguard::classify::{GradientBoosting, RandomForest};
 use churnguard::model::{ChurnModel, Dataset};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ndarray::Array2;
-use rand::{Rng, SeedableRng};
+
+#[path = "common/table.rs"]
+mod common;
+use common::table;
 
 fn test_mode() -> bool {
     let args: Vec<String> = std::env::args().collect();
@@ -31,27 +33,6 @@ fn n_rows() -> usize {
         return 2_000;
     }
     std::env::var("CHURNGUARD_BENCH_ROWS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(200_000)
-}
-
-/// The benchmark table (same generator as the peer scripts' CSV, see `bench/RESULTS.md`).
-fn table(n: usize) -> (Array2<f64>, Vec<bool>, Vec<String>) {
-    let p = 50;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    let mut x = Array2::<f64>::zeros((n, p));
-    let mut y = vec![false; n];
-    for i in 0..n {
-        let mut z = -1.0;
-        for j in 0..p {
-            let v: f64 = rng.gen_range(-1.0..1.0);
-            x[[i, j]] = v;
-            if j < 10 {
-                z += v * (j as f64 + 1.0) / 5.0;
-            }
-        }
-        z += 2.0 * (x[[i, 10]] * x[[i, 11]]);
-        y[i] = rng.r#gen::<f64>() < 1.0 / (1.0 + (-z).exp());
-    }
-    (x, y, (0..p).map(|j| format!("f{j}")).collect())
 }
 
 fn bench(c: &mut Criterion) {
