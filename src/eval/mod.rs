@@ -15,7 +15,8 @@
 //!   [`Pipeline::backtest`](crate::pipeline::Pipeline::backtest).
 //! - [`compare`] cross-validates several learners on the same folds into one table;
 //!   [`permutation_importance`] measures which features a fitted model relies on.
-//! - [`ab`] analyses randomised retention campaigns.
+//! - [`ab`] analyses randomised retention campaigns; [`uplift`] learns whom a campaign
+//!   changes and scores such rankings (Qini, AUUC).
 
 pub mod ab;
 mod backtest;
@@ -26,6 +27,7 @@ mod metrics;
 mod profit;
 mod reliability;
 mod split;
+pub mod uplift;
 
 pub use backtest::{BacktestReport, BacktestStep};
 pub use compare::{Comparison, ComparisonRow, compare};
