@@ -125,7 +125,7 @@ impl fmt::Display for ProportionTest {
         write!(
             f,
             "churn {:.1}% → {:.1}%, {:+.1}% relative ({:.0}% CI {:+.1}% to {:+.1}%), difference {:+.1} pp \
-             ({:+.1} to {:+.1}), p = {:.3}{}",
+             ({:+.1} to {:+.1}), p {}{}",
             pct(self.control.rate),
             pct(self.treatment.rate),
             -pct(self.relative_reduction),
@@ -135,7 +135,7 @@ impl fmt::Display for ProportionTest {
             pct(self.difference),
             pct(self.difference_ci.0),
             pct(self.difference_ci.1),
-            self.p_value,
+            if self.p_value < 0.001 { "< 0.001".to_string() } else { format!("= {:.3}", self.p_value) },
             if self.small_sample { " (Fisher exact: small cells)" } else { "" }
         )
     }

@@ -207,6 +207,118 @@ impl Truth {
     }
 }
 
+/// A simulated retention campaign (coupon plus care message) with a heterogeneous effect.
+///
+/// The campaign shifts the logit of each monthly churn hazard inside the label window by
+/// `backfire·[affinity < backfire_below_affinity] − affinity·(base_effect +
+/// lapsing_effect·clamp(frequency_drop, 0, 1))`, where `affinity` is the customer's
+/// discount affinity and `frequency_drop` the log ratio of orders in the 90 days before
+/// `as_of` to the 90 days before that. So it works best on discount-sensitive customers
+/// whose buying is falling, hardly moves loyal customers, and slightly backfires on
+/// full-price buyers (who read the coupon as a sign of a cheapening brand). The same
+/// shift scales the customer's order rate in the window by e^(−shift/2): a coupon that
+/// keeps a customer also brings an order forward. Customers who already left before
+/// `as_of` come back with probability `winback × affinity`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    /// Hazard-logit reduction per unit of discount affinity for every customer.
+    pub base_effect: f64,
+    /// Extra reduction per unit of affinity at full frequency drop (lapsing customers).
+    pub lapsing_effect: f64,
+    /// Hazard-logit increase for customers below `backfire_below_affinity`.
+    pub backfire: f64,
+    /// Discount-affinity threshold of the backfire.
+    pub backfire_below_affinity: f64,
+    /// Customers who already left before `as_of` come back and order in the window with
+    /// probability `winback × affinity`.
+    pub winback: f64,
+}
+
+impl Default for Campaign {
+    fn default() -> Self {
+        Campaign { base_effect: 1.5, lapsing_effect: 4.0, backfire: 0.4, backfire_below_affinity: 0.1, winback: 0.6 }
+    }
+}
+
+impl Campaign {
+    fn check(&self) -> Result<()> {
+        for (name, v) in [
+            ("base_effect", self.base_effect),
+            ("lapsing_effect", self.lapsing_effect),
+            ("backfire", self.backfire),
+            ("backfire_below_affinity", self.backfire_below_affinity),
+            ("winback", self.winback),
+        ] {
+            ensure!(v.is_finite(), Error::param(name, v, "must be finite"));
+        }
+        Ok(())
+    }
+
+    /// The shift of the churn-hazard logit for a customer.
+    fn logit_shift(&self, affinity: f64, frequency_drop: f64) -> f64 {
+        let backfire = if affinity < self.backfire_below_affinity { self.backfire } else { 0.0 };
+        backfire - affinity * (self.base_effect + self.lapsing_effect * frequency_drop.clamp(0.0, 1.0))
+    }
+}
+
+/// A campaign's effect on one customer: churn-hazard logit shift and win-back probability.
+#[derive(Clone, Copy, Debug)]
+struct CampaignEffect {
+    logit_shift: f64,
+    winback: f64,
+}
+
+impl CampaignEffect {
+    const NONE: CampaignEffect = CampaignEffect { logit_shift: 0.0, winback: 0.0 };
+}
+
+/// Potential outcomes of a [`Campaign`] at one snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CampaignTruth {
+    /// The snapshot (campaign) date.
+    pub as_of: Timestamp,
+    /// The label horizon.
+    pub horizon: Days,
+    /// Customers active before `as_of`.
+    pub customers: Vec<CustomerId>,
+    /// P(churn label) without the campaign.
+    pub control: Vec<f64>,
+    /// P(churn label) with the campaign.
+    pub treated: Vec<f64>,
+}
+
+impl CampaignTruth {
+    /// True individual effect: churn probability reduction `control − treated` per customer.
+    pub fn effect(&self) -> Vec<f64> {
+        self.control.iter().zip(&self.treated).map(|(c, t)| c - t).collect()
+    }
+
+    /// Draw observed churn outcomes for an experiment: customer `i` churns with
+    /// `treated[i]`'s probability if `assigned[i]`, else with `control[i]`'s. Seeded and
+    /// independent per customer.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `assigned` does not have one flag per customer.
+    pub fn draw_outcomes(&self, assigned: &[bool], seed: u64) -> Result<Vec<bool>> {
+        ensure!(
+            assigned.len() == self.customers.len(),
+            Error::ShapeMismatch {
+                what: "assignments vs customers",
+                expected: self.customers.len(),
+                found: assigned.len()
+            }
+        );
+        Ok(assigned
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let mut rng = customer_rng(seed ^ 0x6361_6d70_6169_676e, i);
+                rng.r#gen::<f64>() < if t { self.treated[i] } else { self.control[i] }
+            })
+            .collect())
+    }
+}
+
 /// A simulated customer base: records for every channel plus the latent truth.
 #[derive(Clone, Debug)]
 pub struct Population {
@@ -475,17 +587,9 @@ impl Population {
                     // Signed up before as_of but the process only starts later: no history, no orders yet.
                     return Some((id, f64::NAN));
                 }
-                let mut discard = Discard { engagement: true };
-                let mut branch_state = None;
-                run_customer(&self.config, i, t0 + 40 * DAY, &mut discard, |b, next, st, _| {
-                    if b < t0 && t0 <= next {
-                        let mut s = st.clone();
-                        s.history.truncate_at(t0);
-                        branch_state = Some((s, next));
-                    }
-                });
-                let (state, next_boundary) = branch_state?;
-                let p = self.no_order_probability(i, &state, t0, next_boundary, t0 + horizon.seconds(), replicates);
+                let (state, next_boundary) = self.state_at(i, t0)?;
+                let window = (t0, next_boundary, t0 + horizon.seconds());
+                let p = self.no_order_probability(i, &state, window, replicates, CampaignEffect::NONE);
                 Some((id, p))
             })
             .collect();
@@ -494,19 +598,97 @@ impl Population {
         Ok(Truth { as_of, horizon, customers, probability })
     }
 
+    /// Customer `i`'s process state at `t0` and the next month boundary, or `None` if the
+    /// customer is not active before `t0`.
+    fn state_at(&self, i: usize, t0: i64) -> Option<(State, i64)> {
+        let traits = &self.traits[i];
+        if traits.signup >= t0 || traits.active_from >= t0 {
+            return None;
+        }
+        let mut discard = Discard { engagement: true };
+        let mut branch_state = None;
+        run_customer(&self.config, i, t0 + 40 * DAY, &mut discard, |b, next, st, _| {
+            if b < t0 && t0 <= next {
+                let mut s = st.clone();
+                s.history.truncate_at(t0);
+                branch_state = Some((s, next));
+            }
+        });
+        branch_state
+    }
+
+    /// Both potential outcomes of a retention `campaign` sent at `as_of`: each customer's
+    /// exact probability of the churn label without and with the campaign (same
+    /// replicates for both, so their difference is the individual treatment effect with
+    /// little noise).
+    ///
+    /// ```
+    /// use churnguard::sim::{Campaign, Population, SimConfig};
+    /// let pop = Population::generate(&SimConfig { n_customers: 300, ..SimConfig::default() })?;
+    /// let as_of = churnguard::Timestamp::from_ymd(2024, 2, 1)?;
+    /// let truth = pop.campaign_truth(as_of, churnguard::Days(90), 8, &Campaign::default())?;
+    /// assert_eq!(truth.control.len(), truth.treated.len());
+    /// # Ok::<(), churnguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a non-positive horizon, zero replicates or a campaign
+    /// with non-finite effects.
+    pub fn campaign_truth(
+        &self,
+        as_of: Timestamp,
+        horizon: Days,
+        replicates: usize,
+        campaign: &Campaign,
+    ) -> Result<CampaignTruth> {
+        ensure!(horizon.0 > 0, Error::param("horizon", horizon, "must be at least one day"));
+        ensure!(replicates > 0, Error::param("replicates", replicates, "need at least one replicate"));
+        campaign.check()?;
+        let t0 = as_of.unix_seconds();
+        let label_end = t0 + horizon.seconds();
+        let rows: Vec<Option<(CustomerId, f64, f64)>> = (0..self.config.n_customers)
+            .into_par_iter()
+            .map(|i| {
+                let (state, next) = self.state_at(i, t0)?;
+                let d = process::drivers_at(&self.traits[i], &state.history, t0);
+                let affinity = self.traits[i].discount_affinity;
+                let shift = campaign.logit_shift(affinity, d.frequency_drop);
+                let winback = (campaign.winback * affinity).clamp(0.0, 1.0);
+                let window = (t0, next, label_end);
+                let control = self.no_order_probability(i, &state, window, replicates, CampaignEffect::NONE);
+                let treated = self.no_order_probability(
+                    i,
+                    &state,
+                    window,
+                    replicates,
+                    CampaignEffect { logit_shift: shift, winback },
+                );
+                Some((self.latent[i].id.clone(), control, treated))
+            })
+            .collect();
+        let mut out = CampaignTruth { as_of, horizon, customers: Vec::new(), control: Vec::new(), treated: Vec::new() };
+        for (id, c, t) in rows.into_iter().flatten() {
+            out.customers.push(id);
+            out.control.push(c);
+            out.treated.push(t);
+        }
+        Ok(out)
+    }
+
     /// Rao–Blackwellised estimate of P(no order in `[t0, label_end)`) from the
-    /// state at `t0` (inside the month that ends at `next_boundary`).
+    /// state at `t0` (inside the month that ends at `next_boundary`), under a campaign
+    /// `effect` (none: [`CampaignEffect::NONE`]).
     fn no_order_probability(
         &self,
         index: usize,
         state: &State,
-        t0: i64,
-        next_boundary: i64,
-        label_end: i64,
+        (t0, next_boundary, label_end): (i64, i64, i64),
         replicates: usize,
+        effect: CampaignEffect,
     ) -> f64 {
+        let CampaignEffect { logit_shift, winback } = effect;
         if !state.alive {
-            return 1.0;
+            return 1.0 - winback;
         }
         let traits = &self.traits[index];
         let drivers = &self.config.drivers;
@@ -529,13 +711,14 @@ impl Population {
                     break;
                 }
                 if k > 0 {
-                    let h = process::churn_probability(traits, drivers, &st.history, b);
+                    let h = shift_probability(process::churn_probability(traits, drivers, &st.history, b), logit_shift);
                     churned_mass += alive_no_order * h;
                     alive_no_order *= 1.0 - h;
                     process::boundary(traits, drivers, &mut st, b, ChurnDraw::ForceAlive, &mut rng);
                 }
                 let span_days = (next - b) as f64 / DAY as f64;
-                alive_no_order *= (-process::order_rate(&st) * span_days).exp();
+                // A campaign also changes buying: the order rate is scaled by e^(−shift/2).
+                alive_no_order *= (-process::order_rate(&st) * (-logit_shift / 2.0).exp() * span_days).exp();
                 process::suppress_orders(&mut st);
                 process::generate(traits, &mut st, b, next, &mut rng, &mut discard);
             }
@@ -545,9 +728,50 @@ impl Population {
     }
 }
 
+/// σ(logit(p) + shift), exact at the ends.
+fn shift_probability(p: f64, shift: f64) -> f64 {
+    if shift == 0.0 || p <= 0.0 || p >= 1.0 {
+        return p;
+    }
+    let z = (p / (1.0 - p)).ln() + shift;
+    1.0 / (1.0 + (-z).exp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn campaign_effect_is_heterogeneous_and_outcomes_are_seeded() {
+        let pop = Population::generate(&small(600, 5)).unwrap();
+        let as_of = Timestamp::from_ymd(2024, 1, 2).unwrap();
+        let truth = pop.campaign_truth(as_of, Days(90), 8, &Campaign::default()).unwrap();
+        let effect = truth.effect();
+        let mean = effect.iter().sum::<f64>() / effect.len() as f64;
+        assert!(mean > 0.02, "mean effect {mean}");
+        // Full-price buyers are hurt, discount seekers helped.
+        let affinity: std::collections::HashMap<_, _> =
+            pop.latent().iter().map(|l| (l.id.clone(), l.discount_affinity)).collect();
+        let (mut low, mut high) = (Vec::new(), Vec::new());
+        for (id, e) in truth.customers.iter().zip(&effect) {
+            if affinity[id] < 0.1 {
+                low.push(*e)
+            } else if affinity[id] > 0.4 {
+                high.push(*e)
+            }
+        }
+        let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(avg(&low) < 0.0 && avg(&high) > 0.05, "low {} high {}", avg(&low), avg(&high));
+        // A zero-effect campaign leaves the probabilities as `truth` computes them.
+        let none =
+            Campaign { base_effect: 0.0, lapsing_effect: 0.0, backfire: 0.0, winback: 0.0, ..Campaign::default() };
+        let flat = pop.campaign_truth(as_of, Days(90), 8, &none).unwrap();
+        assert_eq!(flat.control, flat.treated);
+        assert_eq!(flat.control, pop.truth(as_of, Days(90), 8).unwrap().probability);
+        let assigned: Vec<bool> = (0..truth.customers.len()).map(|i| i % 2 == 0).collect();
+        assert_eq!(truth.draw_outcomes(&assigned, 3).unwrap(), truth.draw_outcomes(&assigned, 3).unwrap());
+        assert!(matches!(truth.draw_outcomes(&[true], 3), Err(Error::ShapeMismatch { .. })));
+    }
 
     fn small(n: usize, seed: u64) -> SimConfig {
         SimConfig { n_customers: n, seed, ..SimConfig::default() }
