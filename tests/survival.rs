@@ -7,7 +7,7 @@ use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
 use churnguard::features::{LabeledMatrix, TableSpec};
 use churnguard::regression::factors::{DesignMatrix, MissingValues};
-use churnguard::regression::survival::{CoxPh, KaplanMeier, Ties, concordance_index, logrank_test};
+use churnguard::regression::survival::{CoxPh, CoxWarning, KaplanMeier, Ties, concordance_index, logrank_test};
 use ndarray::{Array2, array};
 
 const TELCO: &str = "../shared/data/telco_churn.csv";
@@ -427,4 +427,20 @@ fn telco_cox_from_a_feature_matrix_design_uses_drop_first_contract_columns() {
     let fit = CoxPh::params().fit_design(&design, &d.tenure, &d.churned).unwrap();
     assert_eq!(fit.n_subjects(), 7032);
     assert_relative_eq!(fit.term("contract=Two year").unwrap().coefficient, -4.052435393764468, max_relative = 1e-2);
+}
+
+#[test]
+fn cox_warns_when_a_covariate_orders_the_churns_perfectly() {
+    // Everyone with promo = 1 churns before anyone with promo = 0 leaves: the partial likelihood
+    // rises without bound in β_promo (monotone likelihood).
+    let t = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+    let e = [true, true, true, true, false, true, false, true];
+    let x = array![[1.0, 0.3], [1.0, 0.9], [1.0, 0.2], [1.0, 0.5], [0.0, 0.4], [0.0, 0.8], [0.0, 0.1], [0.0, 0.6]];
+    let names = vec!["promo".to_string(), "usage".to_string()];
+    let fit = CoxPh::params().fit(x.view(), &names, &t, &e).unwrap();
+    assert_eq!(fit.warnings(), [CoxWarning::MonotoneLikelihood { columns: vec!["promo".into()] }]);
+    assert!(fit.terms().iter().all(|t| t.coefficient.is_finite() && t.std_error.is_finite()));
+    let penalised = CoxPh::params().l2(0.1).fit(x.view(), &names, &t, &e).unwrap();
+    assert!(penalised.warnings().is_empty(), "{:?}", penalised.warnings());
+    assert!(penalised.term("promo").unwrap().coefficient > 0.0);
 }

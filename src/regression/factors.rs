@@ -48,7 +48,8 @@ use std::fmt;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::inference::{
-    ColumnScale, check_finite, critical_value, inverse_spd, is_constant, screen_collinearity, two_sided_p,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, critical_value, inverse_spd, is_constant,
+    screen_collinearity, two_sided_p,
 };
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
@@ -63,11 +64,6 @@ pub const INTERCEPT: &str = "(intercept)";
 /// A fitted probability within this distance of 0 or 1 counts as "at a bound"
 /// in the separation check (statsmodels flags perfect prediction the same way).
 const PROBABILITY_BOUND: f64 = 1e-8;
-
-/// A column whose coefficient times its range exceeds this moves the log-odds by
-/// more than 15 (an odds ratio above 3·10⁶) across the data: under separation the
-/// diverging columns are the ones that cross it.
-const DIVERGENT_SPREAD: f64 = 15.0;
 
 // ---------------------------------------------------------------------------
 // Design matrix
@@ -431,12 +427,7 @@ impl ValidFactorParams {
             .count();
         if at_bounds > 0 {
             let columns = (0..k)
-                .filter(|&i| {
-                    let col = x.column(kept_cols[i]);
-                    let range =
-                        col.fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - col.fold(f64::INFINITY, |m, &v| m.min(v));
-                    estimate[i + 1].abs() * range > DIVERGENT_SPREAD
-                })
+                .filter(|&i| estimate[i + 1].abs() * column_range(x.column(kept_cols[i])) > DIVERGENT_SPREAD)
                 .map(|i| names[kept_cols[i]].clone())
                 .collect();
             warnings.push(FactorWarning::Separation { rows_at_bounds: at_bounds, complete: at_bounds == n, columns });

@@ -13,6 +13,19 @@ use crate::linalg::{cholesky, cholesky_solve};
 /// comparable 1e-7 tolerance on the column norm, i.e. 1e-14 on the variance).
 pub(crate) const ALIAS_TOLERANCE: f64 = 1e-10;
 
+/// A column whose coefficient times its range exceeds this moves the linear predictor
+/// (log-odds, log-hazard) by more than 15 — a ratio above 3·10⁶ — across the data:
+/// under separation / monotone likelihood the diverging columns are the ones that cross it.
+pub(crate) const DIVERGENT_SPREAD: f64 = 15.0;
+
+/// `max − min` of a column (0 for an empty one).
+pub(crate) fn column_range(col: ndarray::ArrayView1<'_, f64>) -> f64 {
+    if col.is_empty() {
+        return 0.0;
+    }
+    col.fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - col.fold(f64::INFINITY, |m, &v| m.min(v))
+}
+
 /// Two-sided p-value of a standard normal statistic, `erfc(|z|/√2)` (accurate far into the tail).
 pub(crate) fn two_sided_p(z: f64) -> f64 {
     statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)

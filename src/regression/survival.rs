@@ -24,6 +24,6 @@ mod kaplan_meier;
 mod logrank;
 
 pub use concordance::concordance_index;
-pub use cox::{CoxParams, CoxPh, CoxTerm, FittedCoxPh, Ties, ValidCoxParams};
+pub use cox::{CoxParams, CoxPh, CoxTerm, CoxWarning, FittedCoxPh, Ties, ValidCoxParams};
 pub use kaplan_meier::{KaplanMeier, KaplanMeierParams};
 pub use logrank::{LogRankTest, logrank_test};

@@ -10,7 +10,8 @@ use crate::error::{Error, Result, ensure};
 use crate::linalg::{cholesky_solve, cholesky_with_jitter};
 use crate::regression::factors::{DesignMatrix, format_level, format_p};
 use crate::regression::inference::{
-    ColumnScale, check_finite, chi2_sf, critical_value, inverse_spd, screen_collinearity, two_sided_p,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, chi2_sf, column_range, critical_value, inverse_spd,
+    screen_collinearity, two_sided_p,
 };
 
 /// Model name used in errors.
@@ -373,6 +374,18 @@ impl ValidCoxParams {
             })
             .collect();
 
+        let mut warnings = Vec::new();
+        if !converged {
+            warnings.push(CoxWarning::NotConverged { iterations });
+        }
+        let diverging: Vec<String> = (0..p)
+            .filter(|&j| beta[j].abs() * column_range(x.column(j)) > DIVERGENT_SPREAD)
+            .map(|j| names[j].clone())
+            .collect();
+        if !diverging.is_empty() {
+            warnings.push(CoxWarning::MonotoneLikelihood { columns: diverging });
+        }
+
         let scores: Vec<f64> = centred_eta.iter().map(|e| -e).collect();
         let (correct, tied, pairs) = concordance_counts(durations, &scores, events);
         let concordance = if pairs > 0 { (correct as f64 + tied as f64 / 2.0) / pairs as f64 } else { f64::NAN };
@@ -412,7 +425,41 @@ impl ValidCoxParams {
             ties: params.ties,
             l2: params.l2,
             confidence_level: params.confidence_level,
+            warnings,
         })
+    }
+}
+
+/// Something about the data or the fit the reader of a Cox table must know.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CoxWarning {
+    /// Monotone likelihood (the survival analogue of separation): the partial likelihood keeps
+    /// rising as these coefficients grow, e.g. a covariate that orders the churns perfectly.
+    /// Flagged when a coefficient times its column's range exceeds 15 on the log-hazard scale;
+    /// the estimates, standard errors and p-values of these columns are not meaningful
+    /// (use [`CoxParams::l2`]).
+    MonotoneLikelihood {
+        /// The diverging columns.
+        columns: Vec<String>,
+    },
+    /// Newton's method stopped at the iteration limit or could not make progress.
+    NotConverged {
+        /// Steps taken.
+        iterations: usize,
+    },
+}
+
+impl fmt::Display for CoxWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CoxWarning::MonotoneLikelihood { columns } => {
+                write!(
+                    f,
+                    "monotone likelihood: coefficients of {columns:?} diverge (covariate orders the churns perfectly?)"
+                )
+            }
+            CoxWarning::NotConverged { iterations } => write!(f, "not converged after {iterations} Newton steps"),
+        }
     }
 }
 
@@ -456,9 +503,15 @@ pub struct FittedCoxPh {
     ties: Ties,
     l2: f64,
     confidence_level: f64,
+    warnings: Vec<CoxWarning>,
 }
 
 impl FittedCoxPh {
+    /// Warnings about the fit (empty when all is well).
+    pub fn warnings(&self) -> &[CoxWarning] {
+        &self.warnings
+    }
+
     /// The coefficients, in column order.
     pub fn terms(&self) -> &[CoxTerm] {
         &self.terms
@@ -640,7 +693,52 @@ impl fmt::Display for FittedCoxPh {
             self.iterations,
             if self.converged { "" } else { " (NOT converged)" }
         )?;
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
         writeln!(f)?;
         write!(f, "{}", self.to_markdown())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use ndarray::array;
+
+    /// Two tied churns at t = 1 (x = 1 and x = 0) and one customer censored at t = 2 (x = 1).
+    fn tied() -> (Array2<f64>, Vec<bool>, RiskSets) {
+        let durations = [1.0, 1.0, 2.0];
+        let sets = RiskSets::new(vec![0, 1, 2], &durations);
+        (array![[1.0], [0.0], [1.0]], vec![true, true, false], sets)
+    }
+
+    #[test]
+    fn efron_and_breslow_partial_likelihoods_match_their_hand_formulas() {
+        let (z, events, sets) = tied();
+        let b: f64 = 0.7;
+        let eb = b.exp();
+        // Efron: the second tied death sees the risk set minus half the tied deaths' weight,
+        // log PL = β − ln(2e^β + 1) − ln(2e^β + 1 − (e^β + 1)/2).
+        let (ll, _, _) = partial_likelihood(z.view(), &events, &sets, &array![b], Ties::Efron);
+        assert_abs_diff_eq!(ll, b - (2.0 * eb + 1.0).ln() - (1.5 * eb + 0.5).ln(), epsilon = 1e-13);
+        // Breslow: both deaths see the full risk set, log PL = β − 2 ln(2e^β + 1).
+        let (ll, _, _) = partial_likelihood(z.view(), &events, &sets, &array![b], Ties::Breslow);
+        assert_abs_diff_eq!(ll, b - 2.0 * (2.0 * eb + 1.0).ln(), epsilon = 1e-13);
+    }
+
+    #[test]
+    fn gradient_and_information_agree_with_finite_differences() {
+        let (z, events, sets) = tied();
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let b = 0.3;
+            let h = 1e-5;
+            let ll = |b: f64| partial_likelihood(z.view(), &events, &sets, &array![b], ties).0;
+            let (_, grad, info) = partial_likelihood(z.view(), &events, &sets, &array![b], ties);
+            assert_abs_diff_eq!(grad[0], (ll(b + h) - ll(b - h)) / (2.0 * h), epsilon = 1e-8);
+            let second = (ll(b + h) - 2.0 * ll(b) + ll(b - h)) / (h * h);
+            assert_abs_diff_eq!(info[[0, 0]], -second, epsilon = 1e-4);
+        }
     }
 }
