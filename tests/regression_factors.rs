@@ -287,6 +287,10 @@ fn design_from_features_drops_first_sorted_level_and_incomplete_rows() {
     assert_eq!(design.select_rows(&[true, false, true, true]).unwrap(), vec![true, false]);
     let err = DesignMatrix::from_features(&m, MissingValues::Error).unwrap_err();
     assert!(matches!(err, Error::NonFinite { ref column, row: 2, .. } if column == "contract"), "{err}");
+    // fit_features encodes the same way; labels are per source row, and both classes must survive the drop.
+    let err =
+        ChurnFactors::params().fit_features(&m, &[true, true, false, false], MissingValues::DropRows).unwrap_err();
+    assert!(matches!(err, Error::SingleClass { class: true, n: 2 }), "{err}");
 }
 
 #[test]

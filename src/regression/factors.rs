@@ -316,6 +316,19 @@ impl FactorParams {
     pub fn fit_design(&self, design: &DesignMatrix, labels: &[bool]) -> Result<FittedChurnFactors> {
         self.check()?.fit_design(design, labels)
     }
+
+    /// Validate, encode `data` with [`DesignMatrix::from_features`] and fit; `labels` has one
+    /// entry per row of `data`. Use [`fit_design`](Self::fit_design) to edit the design first
+    /// (e.g. drop indicators that duplicate another column).
+    pub fn fit_features(
+        &self,
+        data: &FeatureMatrix,
+        labels: &[bool],
+        missing: MissingValues,
+    ) -> Result<FittedChurnFactors> {
+        let params = self.check()?;
+        params.fit_design(&DesignMatrix::from_features(data, missing)?, labels)
+    }
 }
 
 impl ValidFactorParams {
@@ -331,7 +344,8 @@ impl ValidFactorParams {
     ///
     /// Errors: shapes disagree, no rows, non-finite values, a single class, or the
     /// Newton iteration producing non-finite values. Constant and collinear
-    /// columns are dropped with a warning, not an error.
+    /// columns are dropped with a warning, not an error — except a column whose values
+    /// differ only by rounding (sd ≤ 1e-12·|mean|), which is [`Error::ConstantColumn`].
     pub fn fit(&self, x: ArrayView2<'_, f64>, names: &[String], labels: &[bool]) -> Result<FittedChurnFactors> {
         let params = &self.0;
         let (n, p) = x.dim();
