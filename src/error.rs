@@ -218,6 +218,53 @@ pub enum Error {
         /// Solver detail.
         message: String,
     },
+
+    /// A covariate takes a single value, so a regression cannot estimate its effect
+    /// (it is indistinguishable from the intercept or baseline hazard).
+    #[error("column `{column}` is constant, so {model} cannot estimate its effect")]
+    ConstantColumn {
+        /// The model being fitted.
+        model: &'static str,
+        /// The constant column.
+        column: String,
+    },
+
+    /// A covariate is (numerically) an exact linear combination of other covariates,
+    /// so a regression cannot separate their effects.
+    #[error("column `{column}` is a linear combination of {others:?}, so {model} cannot separate their effects")]
+    CollinearColumns {
+        /// The model being fitted.
+        model: &'static str,
+        /// The column found to be redundant (the later one in column order).
+        column: String,
+        /// The earlier columns it is a combination of.
+        others: Vec<String>,
+    },
+
+    /// A survival duration below zero.
+    #[error("duration {value} at row {row} is negative: durations must be ≥ 0")]
+    NegativeDuration {
+        /// The zero-based row index.
+        row: usize,
+        /// The offending duration.
+        value: f64,
+    },
+
+    /// No subject had the event (churn), so a survival model has nothing to fit.
+    #[error("no events observed among {n} subjects: {model} needs at least one churn")]
+    NoObservedEvents {
+        /// The model being fitted.
+        model: &'static str,
+        /// How many subjects there were.
+        n: usize,
+    },
+
+    /// A group comparison (e.g. a log-rank test) got fewer than two groups.
+    #[error("a group comparison needs at least 2 groups, found {found}")]
+    TooFewGroups {
+        /// How many distinct groups there were.
+        found: usize,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.

@@ -9,4 +9,5 @@
 
 pub mod clv;
 pub mod factors;
+mod inference;
 pub mod survival;
