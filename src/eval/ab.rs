@@ -1,1 +1,0 @@
-//! A/B tests of retention campaigns: effect sizes, confidence intervals, significance and power.
