@@ -56,3 +56,71 @@ two_proportions("campaign", 602, 2000, 480, 2000)
 two_proportions("scipy fisher_exact doc table [[6,2],[1,4]]", 1, 5, 6, 8)
 two_proportions("zero treatment events", 5, 20, 0, 20)
 two_proportions("90% level", 130, 400, 100, 380, alpha=0.10)
+
+
+# ---------------------------------------------------------------- cluster-randomised trial
+def cluster_reference(path):
+    """CMF microfinance RCT (Banerjee et al. 2015): treatment by neighbourhood `areaid`."""
+    raw = pd.read_csv(path, low_memory=False)
+    d = raw.dropna(subset=["anymfi_1"]).copy()
+    print(f"\n## CMF {path}: {len(raw)} rows, {len(raw) - len(d)} dropped (anymfi_1 missing), {len(d)} analysed")
+    d["y"] = (d["anymfi_1"] == "Yes").astype(float)
+    d["t"] = (d["treatment"] == "Treatment").astype(float)
+    for arm, g in d.groupby("t"):
+        print(f"arm t={int(arm)}: n {len(g)}, clusters {g.areaid.nunique()}, events {int(g.y.sum())}, mean {r(g.y.mean())}")
+    xc, nc = int(d.y[d.t == 0].sum()), int((d.t == 0).sum())
+    xt, nt = int(d.y[d.t == 1].sum()), int((d.t == 1).sum())
+    two_proportions("CMF anymfi_1 (ignoring clusters)", xc, nc, xt, nt)
+
+    X = sm.add_constant(d["t"].to_numpy())
+    y = d["y"].to_numpy()
+    ols = sm.OLS(y, X).fit()
+    cl = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": d["areaid"].to_numpy()}, use_t=True)
+    print("ols slope", r(cl.params[1]), "naive se", r(ols.bse[1]))
+    print("cluster se", r(cl.bse[1]), "t", r(cl.tvalues[1]), "p", r(cl.pvalues[1]), "df", r(cl.df_resid_inference))
+    lo, hi = cl.conf_int(alpha=0.05)[1]
+    print("cluster ci", r(lo), r(hi))
+    print("design effect", r((cl.bse[1] / ols.bse[1]) ** 2))
+    # Delta-method interval of 1 - mean_t/mean_c from the cluster-robust covariance of (b0, b1).
+    cov = cl.cov_params()
+    b0, b1 = cl.params
+    grad = np.array([1 / (b0 + b1) - 1 / b0, 1 / (b0 + b1)])
+    se_log = np.sqrt(grad @ cov @ grad)
+    crit = stats.t.isf(0.025, cl.df_resid_inference)
+    ratio = (b0 + b1) / b0
+    print("relative reduction", r(1 - ratio), "ci", r(1 - ratio * np.exp(crit * se_log)), r(1 - ratio * np.exp(-crit * se_log)))
+    # ICC: one-way ANOVA, clusters nested in arms; sums of squares from statsmodels anova_lm.
+    from statsmodels.formula.api import ols as ols_formula
+    from statsmodels.stats.anova import anova_lm
+
+    d["area"] = d["areaid"].astype(str)
+    # Areas are nested in arms, so SS(area | arm) = SS(area) - SS(arm); both fits are full rank
+    # (the one-step fit y ~ C(t) + C(area) is rank-deficient and its type-I SS is off).
+    ss_area = anova_lm(ols_formula("y ~ C(area)", data=d).fit(), typ=1)
+    ss_arm = anova_lm(ols_formula("y ~ C(t)", data=d).fit(), typ=1)
+    G = d["area"].nunique()
+    ms_between = (ss_area.loc["C(area)", "sum_sq"] - ss_arm.loc["C(t)", "sum_sq"]) / (G - 2)
+    ms_within = ss_area.loc["Residual", "sum_sq"] / (len(d) - G)
+    sizes = d.groupby(["t", "area"]).size()
+    n_arm = d.groupby("t").size()
+    n0 = (len(d) - sum((sizes[a] ** 2).sum() / n_arm[a] for a in n_arm.index)) / (G - 2)
+    icc = (ms_between - ms_within) / (ms_between + (n0 - 1) * ms_within)
+    print("icc", r(icc), "n0", r(n0), "mean cluster size", r(len(d) / G))
+
+
+cluster_reference(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/cmf_microfinance_rct.csv")
+
+
+# Small inline clustered data set (same literal arrays in tests/ab_test.rs): 7 clusters of unequal size.
+SMALL_CLUSTERS = ["s1"] * 3 + ["s2"] * 5 + ["s3"] * 4 + ["s4"] * 6 + ["s5"] * 2 + ["s6"] * 5 + ["s7"] * 3
+SMALL_TREATED = [c in ("s4", "s5", "s6", "s7") for c in SMALL_CLUSTERS]
+SMALL_Y = [1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0]
+print("\n## small clustered data set")
+sd = pd.DataFrame({"y": np.array(SMALL_Y, float), "t": np.array(SMALL_TREATED, float), "g": SMALL_CLUSTERS})
+Xs = sm.add_constant(sd["t"].to_numpy())
+ols_s = sm.OLS(sd["y"].to_numpy(), Xs).fit()
+cl_s = sm.OLS(sd["y"].to_numpy(), Xs).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(sd["g"])[0]}, use_t=True)
+print("slope", r(cl_s.params[1]), "cluster se", r(cl_s.bse[1]), "naive se", r(ols_s.bse[1]))
+print("t", r(cl_s.tvalues[1]), "p", r(cl_s.pvalues[1]), "df", r(cl_s.df_resid_inference))
+lo, hi = cl_s.conf_int(alpha=0.10)[1]
+print("90% ci", r(lo), r(hi))

@@ -250,6 +250,14 @@ pub enum Error {
         /// The cluster label, formatted with `Debug`.
         cluster: String,
     },
+
+    /// A numeric outcome is constant within each arm, so its standard error is zero
+    /// and no test or interval exists.
+    #[error("the outcome does not vary within the arms ({n} customers): its standard error is zero")]
+    ConstantOutcome {
+        /// Customers analysed.
+        n: usize,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.

@@ -5,7 +5,7 @@
 
 use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
-use churnguard::eval::ab::{ArmCounts, TestUsed, compare, compare_outcomes, parse_flags};
+use churnguard::eval::ab::{ArmCounts, TestUsed, compare, compare_clustered, compare_outcomes, parse_flags};
 
 /// Relative tolerance for values pasted from the reference script.
 const REF_TOL: f64 = 1e-9;
@@ -167,4 +167,138 @@ fn flags_parse_common_spellings_and_reject_others() {
         other => panic!("expected InvalidFlag, got {other:?}"),
     }
     assert!(matches!(parse_flags(["0.5"], "churned"), Err(Error::InvalidFlag { row: 0, .. })));
+}
+
+// ---------------------------------------------------------------- cluster-randomised designs
+
+#[test]
+fn clustered_comparison_matches_statsmodels_cluster_ols_on_inline_data() {
+    // bench/ab_reference.py, "small clustered data set" (same arrays): statsmodels OLS with
+    // cov_type="cluster", use_t=True.
+    let sizes = [("s1", 3), ("s2", 5), ("s3", 4), ("s4", 6), ("s5", 2), ("s6", 5), ("s7", 3)];
+    let clusters: Vec<&str> = sizes.iter().flat_map(|&(c, k)| std::iter::repeat_n(c, k)).collect();
+    let treated: Vec<bool> = clusters.iter().map(|c| ["s4", "s5", "s6", "s7"].contains(c)).collect();
+    let y = [
+        1., 0., 1., 0., 0., 1., 1., 1., 0., 0., 0., 1., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0., 0., 0., 1., 0., 1., 0.,
+    ];
+    let r = compare_clustered(&y, &treated, &clusters, 0.90).unwrap();
+    assert_relative_eq!(r.difference, -0.18749999999999986, max_relative = 1e-12);
+    assert_relative_eq!(r.se, 0.16342273096142962, max_relative = REF_TOL);
+    assert_relative_eq!(r.naive_se, 0.19002045267785628, max_relative = REF_TOL);
+    assert_relative_eq!(r.t, -1.1473312121081423, max_relative = REF_TOL);
+    assert_relative_eq!(r.p_value, 0.2949267797298434, max_relative = 1e-8);
+    assert_eq!(r.degrees_of_freedom, 6.0);
+    assert_relative_eq!(r.difference_ci.lower, -0.5050598281922077, max_relative = 1e-8);
+    assert_relative_eq!(r.difference_ci.upper, 0.13005982819220804, max_relative = 1e-8);
+    assert_eq!((r.control.clusters, r.treatment.clusters), (3, 4));
+    assert_eq!((r.control.n, r.treatment.n), (12, 16));
+}
+
+/// Outcome, treatment flag and area of the CMF trial's analysed rows, and rows dropped.
+type CmfRows = (Vec<f64>, Vec<bool>, Vec<String>, usize);
+
+/// Reads (anymfi_1, treated, areaid) from the CMF trial, dropping rows with a missing outcome.
+fn read_cmf() -> Option<CmfRows> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cmf_microfinance_rct.csv");
+    if !path.exists() {
+        eprintln!("skipping: {} not found", path.display());
+        return None;
+    }
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (iy, it, ia) = (col("anymfi_1"), col("treatment"), col("areaid"));
+    let (mut y, mut treated, mut area, mut dropped) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    for record in reader.records() {
+        let record = record.unwrap();
+        let outcome = &record[iy];
+        if outcome.is_empty() {
+            dropped += 1;
+            continue;
+        }
+        y.push(if parse_flags([outcome], "anymfi_1").unwrap()[0] { 1.0 } else { 0.0 });
+        treated.push(match &record[it] {
+            "Treatment" => true,
+            "Control" => false,
+            other => panic!("unexpected treatment label {other}"),
+        });
+        area.push(record[ia].to_string());
+    }
+    Some((y, treated, area, dropped))
+}
+
+#[test]
+fn cmf_microfinance_trial_matches_statsmodels_cluster_robust_ols() {
+    // bench/ab_reference.py, "CMF": 6,863 rows, 52 with anymfi_1 missing dropped, 6,811 analysed;
+    // statsmodels 0.15.0 OLS(anymfi_1 ~ treatment), cov_type="cluster" by areaid, use_t=True.
+    let Some((y, treated, area, dropped)) = read_cmf() else { return };
+    assert_eq!((dropped, y.len()), (52, 6811));
+    let r = compare_clustered(&y, &treated, &area, 0.95).unwrap();
+    assert_eq!((r.control.n, r.control.clusters, r.treatment.n, r.treatment.clusters), (3247, 52, 3564, 52));
+    assert_relative_eq!(r.control.mean, 0.18324607329842932, max_relative = 1e-12);
+    assert_relative_eq!(r.treatment.mean, 0.2867564534231201, max_relative = 1e-12);
+    assert_relative_eq!(r.difference, 0.10351038012469056, max_relative = 1e-10);
+    assert_relative_eq!(r.se, 0.030335735283145135, max_relative = 1e-8);
+    assert_relative_eq!(r.t, 3.4121599215761242, max_relative = 1e-8);
+    assert_relative_eq!(r.p_value, 0.0009222015809503464, max_relative = 1e-6);
+    assert_eq!(r.degrees_of_freedom, 103.0);
+    assert_relative_eq!(r.difference_ci.lower, 0.04334660403228976, max_relative = 1e-6);
+    assert_relative_eq!(r.difference_ci.upper, 0.16367415621709136, max_relative = 1e-6);
+    assert_relative_eq!(r.naive_se, 0.010247659132467096, max_relative = 1e-8);
+    assert_relative_eq!(r.design_effect, 8.76313918652413, max_relative = 1e-7);
+    // Delta-method interval from statsmodels' cluster covariance of (b0, b1), same script.
+    assert_relative_eq!(r.relative_reduction, -0.5648709315375977, max_relative = 1e-10);
+    assert_relative_eq!(r.relative_reduction_ci.lower, -1.0574261992000196, max_relative = 1e-6);
+    assert_relative_eq!(r.relative_reduction_ci.upper, -0.1902351750568323, max_relative = 1e-6);
+    // ANOVA ICC from statsmodels anova_lm sums of squares, SS(area) − SS(arm) over G − 2 df, same script.
+    assert_relative_eq!(r.icc, 0.10228231849687093, max_relative = 1e-8);
+    assert_relative_eq!(r.mean_cluster_size, 65.49038461538461, max_relative = 1e-12);
+}
+
+#[test]
+fn cmf_microfinance_trial_two_proportions_ignoring_clusters_match_scipy() {
+    // bench/ab_reference.py, "two proportions CMF anymfi_1 (ignoring clusters)": control 595/3247,
+    // treatment 1022/3564. The naive interval is ~3x too narrow: see the design effect above.
+    let Some((y, treated, _, _)) = read_cmf() else { return };
+    let churned: Vec<bool> = y.iter().map(|&v| v == 1.0).collect();
+    let r = compare_outcomes(&churned, &treated, 0.95).unwrap();
+    assert_eq!((r.control, r.treatment), (arm(3247, 595), arm(3564, 1022)));
+    assert_relative_eq!(r.difference_ci.lower, 0.08349535868012421, max_relative = REF_TOL);
+    assert_relative_eq!(r.difference_ci.upper, 0.12336767587860387, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_ratio_ci.lower, 1.4313495759807051, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_ratio_ci.upper, 1.7108476318187427, max_relative = REF_TOL);
+    assert_relative_eq!(r.z, 10.02751575481677, max_relative = REF_TOL);
+    assert_relative_eq!(r.z_p_value, 1.1538307833122834e-23, max_relative = 1e-7);
+    assert_relative_eq!(r.chi_square_yates, 99.98015135505219, max_relative = REF_TOL);
+    assert_relative_eq!(r.fisher_p_value, 7.838115286245207e-24, max_relative = 1e-6);
+}
+
+#[test]
+fn clustered_bad_input_returns_typed_errors() {
+    let y = [1.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+    let t = [false, false, false, true, true, true];
+    let one_cluster_per_arm = ["a", "a", "a", "b", "b", "b"];
+    assert!(matches!(
+        compare_clustered(&y, &t, &one_cluster_per_arm, 0.95),
+        Err(Error::TooFewClusters { arm: "control", found: 1 })
+    ));
+    let three_control_one_treated = ["a", "b", "c", "d", "d", "d"];
+    assert!(matches!(
+        compare_clustered(&y, &t, &three_control_one_treated, 0.95),
+        Err(Error::TooFewClusters { arm: "treatment", found: 1 })
+    ));
+    let mixed = ["a", "b", "c", "c", "d", "e"];
+    assert!(
+        matches!(compare_clustered(&y, &t, &mixed, 0.95), Err(Error::MixedCluster { cluster }) if cluster == "\"c\"")
+    );
+    let ok = ["a", "b", "b", "c", "d", "d"];
+    assert!(matches!(compare_clustered(&y[..5], &t, &ok, 0.95), Err(Error::ShapeMismatch { .. })));
+    assert!(matches!(compare_clustered(&y, &t, &ok[..4], 0.95), Err(Error::ShapeMismatch { .. })));
+    let empty: [&str; 0] = [];
+    assert!(matches!(compare_clustered(&[], &[], &empty, 0.95), Err(Error::EmptyData { .. })));
+    let nan = [1.0, f64::NAN, 1.0, 0.0, 0.0, 1.0];
+    assert!(matches!(compare_clustered(&nan, &t, &ok, 0.95), Err(Error::NonFinite { row: 1, .. })));
+    let constant = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
+    assert!(matches!(compare_clustered(&constant, &t, &ok, 0.95), Err(Error::ConstantOutcome { n: 6 })));
+    assert!(matches!(compare_clustered(&y, &t, &ok, 1.0), Err(Error::InvalidParameter { name: "level", .. })));
 }

@@ -7,6 +7,8 @@
 //! - [`compare`] / [`compare_outcomes`]: churn per arm, risk difference (Newcombe),
 //!   relative reduction (Katz log), z / chi-square / Fisher tests, with a small-sample
 //!   flag; [`ProportionComparison`] prints as a one-line claim.
+//! - [`compare_clustered`]: difference in means when stores or regions were randomised,
+//!   with a cluster-robust (CR1) standard error, t(G − 1) inference, design effect and ICC.
 //!
 //! ```
 //! use churnguard::eval::ab::{ArmCounts, compare};
@@ -23,11 +25,13 @@
 //! # Ok::<(), churnguard::Error>(())
 //! ```
 
-// Helpers not yet used are for the cluster, power and sequential parts that follow.
+mod cluster;
+// Helpers not yet used are for the power and sequential parts that follow.
 #[allow(dead_code)]
 mod dist;
 mod proportions;
 
+pub use cluster::{ClusterArm, ClusteredComparison, compare_clustered};
 pub use proportions::{ArmCounts, Interval, ProportionComparison, TestUsed, compare, compare_outcomes};
 
 use crate::error::{Error, Result};
