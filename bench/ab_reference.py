@@ -13,6 +13,7 @@ import scipy
 import statsmodels
 import statsmodels.api as sm
 from scipy import stats
+from scipy.optimize import brentq
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -124,3 +125,66 @@ print("slope", r(cl_s.params[1]), "cluster se", r(cl_s.bse[1]), "naive se", r(ol
 print("t", r(cl_s.tvalues[1]), "p", r(cl_s.pvalues[1]), "df", r(cl_s.df_resid_inference))
 lo, hi = cl_s.conf_int(alpha=0.10)[1]
 print("90% ci", r(lo), r(hi))
+
+
+# ---------------------------------------------------------------- power and sample size
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+
+print("\n## power: statsmodels NormalIndPower, effect size proportion_effectsize(p_c, p_c*(1-r))")
+power_analysis = NormalIndPower()
+for p_c, r_, alpha, pw, ratio in [(0.30, 0.20, 0.05, 0.80, 1.0), (0.10, 0.15, 0.05, 0.90, 1.0), (0.30, 0.20, 0.01, 0.80, 9.0)]:
+    h = proportion_effectsize(p_c, p_c * (1 - r_))
+    n = power_analysis.solve_power(effect_size=h, nobs1=None, alpha=alpha, power=pw, ratio=ratio)
+    print(f"sample size p_c {p_c} r {r_} alpha {alpha} power {pw} ratio {ratio}: nobs1", r(n))
+for p_c, r_, alpha, n, ratio in [(0.30, 0.20, 0.05, 500, 1.0), (0.30, 0.10, 0.05, 2000, 1.0), (0.05, 0.30, 0.10, 3000, 0.25)]:
+    h = proportion_effectsize(p_c, p_c * (1 - r_))
+    print(f"power p_c {p_c} r {r_} alpha {alpha} n {n} ratio {ratio}:", r(power_analysis.power(h, nobs1=n, alpha=alpha, ratio=ratio)))
+for p_c, alpha, n, pw, ratio in [(0.30, 0.05, 500, 0.80, 1.0), (0.10, 0.05, 10000, 0.90, 1.0), (0.30, 0.05, 1000, 0.80, 4.0)]:
+    # solve_power(effect_size=None) stops early (power 0.89999 for a 0.9 target in case 2), so the
+    # effect size is solved with brentq at xtol 1e-15 on statsmodels' own power function.
+    h_sm = power_analysis.solve_power(effect_size=None, nobs1=n, alpha=alpha, power=pw, ratio=ratio)
+    h = brentq(lambda e: power_analysis.power(e, nobs1=n, alpha=alpha, ratio=ratio) - pw, 1e-9, 3.0, xtol=1e-15)
+    p_t = np.sin(np.arcsin(np.sqrt(p_c)) - h / 2) ** 2
+    print(f"mde p_c {p_c} alpha {alpha} n {n} power {pw} ratio {ratio}: h", r(h), "(solve_power", r(h_sm) + ")", "reduction", r(1 - p_t / p_c))
+
+
+# ---------------------------------------------------------------- group-sequential boundaries
+
+
+def mvn_continue_probability(fractions, bounds):
+    """P(|Z_1| < c_1, ..., |Z_k| < c_k) for Brownian-motion z-statistics, corr(Z_i, Z_j) = sqrt(t_i/t_j),
+    by scipy's multivariate normal cdf (Genz quasi-Monte Carlo), independent of the Rust recursion."""
+    t = np.asarray(fractions, float)
+    k = len(t)
+    cov = np.sqrt(np.minimum.outer(t, t) / np.maximum.outer(t, t))
+    b = np.asarray(bounds, float)
+    mvn = stats.multivariate_normal(mean=np.zeros(k), cov=cov, allow_singular=False, maxpts=2_000_000 * k, abseps=1e-9, releps=0)
+    if k == 1:
+        return stats.norm.cdf(b[0]) - stats.norm.cdf(-b[0])
+    return mvn.cdf(b, lower_limit=-b, rng=np.random.default_rng(1))
+
+
+def obf_spent(alpha, t):
+    """Two-sided alpha spent by t: each side spends the Lan-DeMets O'Brien-Fleming function
+    2 - 2 Phi(z_{a/2} / sqrt(t)) at a = alpha/2 (the convention of ld98/ldbounds and gsDesign sfLDOF)."""
+    return 2 * (2 * stats.norm.sf(stats.norm.isf(alpha / 4) / np.sqrt(t)))
+
+
+def ld_obf_bounds(alpha, fractions):
+    bounds = []
+    for k in range(len(fractions)):
+        target = 1 - obf_spent(alpha, fractions[k])
+        f = lambda c: mvn_continue_probability(fractions[: k + 1], bounds + [c]) - target
+        bounds.append(brentq(f, 0.5, 12, xtol=1e-7))
+    return bounds
+
+
+print("\n## Lan-DeMets O'Brien-Fleming boundaries via scipy multivariate normal cdf (QMC, abseps 1e-9)")
+for fractions in [[0.5, 1.0], [1 / 3, 2 / 3, 1.0], [0.25, 0.5, 0.75, 1.0], [0.2, 0.4, 0.6, 0.8, 1.0], [0.3, 0.7, 1.0]]:
+    print("fractions", [round(f, 6) for f in fractions], "bounds", [r(c) for c in ld_obf_bounds(0.05, fractions)])
+
+print("\n## type-I error of naive repeated testing at |z| > 1.96, K equally spaced looks (scipy MVN)")
+for k in [2, 3, 4, 5, 10]:
+    fr = [(i + 1) / k for i in range(k)]
+    print("looks", k, "alpha", r(1 - mvn_continue_probability(fr, [stats.norm.isf(0.025)] * k)))

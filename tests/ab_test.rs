@@ -5,10 +5,18 @@
 
 use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
-use churnguard::eval::ab::{ArmCounts, TestUsed, compare, compare_clustered, compare_outcomes, parse_flags};
+use churnguard::eval::ab::{
+    ArmCounts, PeekingWarning, PowerPlan, SequentialPlan, TestUsed, compare, compare_clustered, compare_outcomes,
+    parse_flags, repeated_testing_alpha, unplanned_peeking,
+};
 
 /// Relative tolerance for values pasted from the reference script.
 const REF_TOL: f64 = 1e-9;
+
+/// Whether `result` is an `InvalidParameter` error naming `param`.
+fn bad<T>(result: churnguard::Result<T>, param: &str) -> bool {
+    matches!(result, Err(Error::InvalidParameter { name, .. }) if name == param)
+}
 
 fn arm(n: u64, events: u64) -> ArmCounts {
     ArmCounts::new(n, events).unwrap()
@@ -301,4 +309,190 @@ fn clustered_bad_input_returns_typed_errors() {
     let constant = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
     assert!(matches!(compare_clustered(&constant, &t, &ok, 0.95), Err(Error::ConstantOutcome { n: 6 })));
     assert!(matches!(compare_clustered(&y, &t, &ok, 1.0), Err(Error::InvalidParameter { name: "level", .. })));
+}
+
+// ---------------------------------------------------------------- power and sample size
+
+#[test]
+fn sample_size_matches_statsmodels_normal_ind_power() {
+    // bench/ab_reference.py, "power": NormalIndPower().solve_power(h, alpha, power, ratio) with
+    // h = proportion_effectsize(p_c, p_c·(1 − r)).
+    let cases = [
+        (0.30, 0.20, 0.05, 0.80, 1.0, 857.081456372539),
+        (0.10, 0.15, 0.05, 0.90, 1.0, 7828.121026618861),
+        (0.30, 0.20, 0.01, 0.80, 9.0, 708.5124018771843),
+    ];
+    for (p_c, r, alpha, power, ratio, n_ref) in cases {
+        let plan = PowerPlan::new(p_c, alpha).unwrap().with_treatment_ratio(ratio).unwrap();
+        let size = plan.sample_size(r, power).unwrap();
+        assert_relative_eq!(size.control_exact, n_ref, max_relative = 1e-7);
+        assert_eq!(size.control, n_ref.ceil() as u64);
+        assert_eq!(size.treatment, (n_ref * ratio).ceil() as u64);
+    }
+}
+
+#[test]
+fn power_matches_statsmodels_normal_ind_power() {
+    // bench/ab_reference.py, "power": NormalIndPower().power(h, nobs1=n, alpha, ratio).
+    let cases = [
+        (0.30, 0.20, 0.05, 500, 1.0, 0.5713879043584449),
+        (0.30, 0.10, 0.05, 2000, 1.0, 0.5565893971475324),
+        (0.05, 0.30, 0.10, 3000, 0.25, 0.5730648736493177),
+    ];
+    for (p_c, r, alpha, n, ratio, power_ref) in cases {
+        let plan = PowerPlan::new(p_c, alpha).unwrap().with_treatment_ratio(ratio).unwrap();
+        assert_relative_eq!(plan.power(r, n).unwrap(), power_ref, max_relative = 1e-10);
+    }
+}
+
+#[test]
+fn minimum_detectable_reduction_matches_statsmodels_solved_effect_size() {
+    // bench/ab_reference.py, "mde": h solving NormalIndPower().power(h, n, alpha, ratio) = power by
+    // brentq (xtol 1e-15; statsmodels' own solve_power stops ~1e-5 early), mapped back to
+    // p_t = sin²(asin √p_c − h/2) and r = 1 − p_t/p_c.
+    let cases = [
+        (0.30, 0.05, 500, 0.80, 1.0, 0.2588066991470481),
+        (0.10, 0.05, 10000, 0.90, 1.0, 0.13327543894012128),
+        (0.30, 0.05, 1000, 0.80, 4.0, 0.1477877379006446),
+    ];
+    for (p_c, alpha, n, power, ratio, r_ref) in cases {
+        let plan = PowerPlan::new(p_c, alpha).unwrap().with_treatment_ratio(ratio).unwrap();
+        let mde = plan.minimum_detectable_reduction(n, power).unwrap();
+        assert_relative_eq!(mde, r_ref, max_relative = 1e-9);
+        assert_relative_eq!(plan.power(mde, n).unwrap(), power, max_relative = 1e-9);
+    }
+}
+
+#[test]
+fn power_bad_input_returns_typed_errors() {
+    for rate in [0.0, 1.0, -0.1, f64::NAN] {
+        assert!(bad(PowerPlan::new(rate, 0.05), "baseline_rate"));
+    }
+    for alpha in [0.0, 1.0, f64::INFINITY] {
+        assert!(bad(PowerPlan::new(0.3, alpha), "alpha"));
+    }
+    let plan = PowerPlan::new(0.3, 0.05).unwrap();
+    assert!(bad(plan.with_treatment_ratio(0.0), "treatment_ratio"));
+    for r in [0.0, -0.2, 1.5, f64::NAN] {
+        assert!(bad(plan.sample_size(r, 0.8), "relative_reduction"));
+        assert!(bad(plan.power(r, 100), "relative_reduction"));
+    }
+    for power in [0.0, 0.05, 0.01, 1.0] {
+        assert!(bad(plan.sample_size(0.2, power), "power"));
+        assert!(bad(plan.minimum_detectable_reduction(100, power), "power"));
+    }
+    assert!(bad(plan.power(0.2, 0), "n_control"));
+    // Five customers per arm cannot reach 80 % power even if the campaign stopped all churn.
+    assert!(bad(plan.minimum_detectable_reduction(5, 0.8), "n_control"));
+}
+
+// ---------------------------------------------------------------- sequential peeking guard
+
+#[test]
+fn obrien_fleming_boundaries_match_published_lan_demets_values() {
+    // Lan–DeMets O'Brien–Fleming-type, two-sided alpha 0.05, equally spaced looks: ld98 / R ldbounds
+    // and gsDesign (sfLDOF, one-sided 0.025) values, 4 decimals, e.g. Reboussin et al. (2000),
+    // Control Clin Trials 21:190, and the 5-look set quoted in issue 7 (4.877, 3.357, 2.680, 2.290, 2.031).
+    // The 8 significant digits are bench/ab_reference.py's independent scipy multivariate-normal
+    // (Genz QMC, abseps 1e-9) solution.
+    let published: [&[f64]; 4] = [
+        &[2.9626, 1.9686],
+        &[3.7103, 2.5114, 1.9930],
+        &[4.3326, 2.9631, 2.3590, 2.0141],
+        &[4.8769, 3.3569, 2.6803, 2.2898, 2.0310],
+    ];
+    let scipy: [&[f64]; 4] = [
+        &[2.962588044334393, 1.9685956405384342],
+        &[3.710302873280012, 2.5114274891329114, 1.9930474579953645],
+        &[4.332633636066481, 2.9631315993640026, 2.359044294009092, 2.0140901411318657],
+        &[4.8768849575657205, 3.357011921570936, 2.6802800500177595, 2.289816791133989, 2.0310319981849103],
+    ];
+    for (k, (pub_bounds, sci_bounds)) in published.iter().zip(scipy).enumerate() {
+        let plan = SequentialPlan::equally_spaced(0.05, k + 2).unwrap();
+        assert_eq!(plan.looks(), k + 2);
+        for ((&ours, &p), &s) in plan.boundaries().iter().zip(pub_bounds.iter()).zip(sci_bounds) {
+            // 2e-4: ld98's published 3.3569 (K = 5, look 2) differs by 1.1e-4 from both this
+            // recursion and scipy's bivariate normal (3.357012).
+            assert_abs_diff_eq!(ours, p, epsilon = 2e-4);
+            assert_abs_diff_eq!(ours, s, epsilon = 1e-5);
+        }
+        assert_relative_eq!(*plan.cumulative_alpha().last().unwrap(), 0.05, max_relative = 1e-9);
+    }
+}
+
+#[test]
+fn unequally_spaced_boundaries_match_scipy_multivariate_normal() {
+    // bench/ab_reference.py: fractions (0.3, 0.7, 1.0), scipy MVN solution.
+    let plan = SequentialPlan::obrien_fleming(0.05, &[0.3, 0.7, 1.0]).unwrap();
+    for (&ours, &s) in plan.boundaries().iter().zip(&[3.9285725426260836, 2.438742372688956, 2.0000085667642846]) {
+        assert_abs_diff_eq!(ours, s, epsilon = 1e-5);
+    }
+    // One look is a fixed-sample test at z_{0.975} = 1.959963984540054 (scipy.stats.norm.isf(0.025));
+    // statrs' erfc/erfc_inv agree with scipy to ~2e-11.
+    let single = SequentialPlan::equally_spaced(0.05, 1).unwrap();
+    assert_abs_diff_eq!(single.boundaries()[0], 1.959963984540054, epsilon = 1e-9);
+}
+
+#[test]
+fn naive_repeated_testing_inflates_alpha_as_armitage_mcpherson_rowe() {
+    // Armitage, McPherson & Rowe (1969), JRSS A 132:235, Table 2 (3 decimals), nominal 0.05:
+    // 2 looks 0.083, 3 0.107, 4 0.126, 5 0.142, 10 0.193. Finer: bench/ab_reference.py scipy MVN.
+    let cases = [
+        (2, 0.0831178033545179),
+        (3, 0.10725637423569168),
+        (4, 0.1261690635542756),
+        (5, 0.1416893526992593),
+        (10, 0.19335651891684769),
+    ];
+    for (looks, reference) in cases {
+        assert_abs_diff_eq!(repeated_testing_alpha(looks, 0.05).unwrap(), reference, epsilon = 1e-5);
+    }
+    assert_abs_diff_eq!(repeated_testing_alpha(1, 0.05).unwrap(), 0.05, epsilon = 1e-9);
+}
+
+#[test]
+fn interim_looks_stop_only_beyond_the_boundary_and_warn_past_the_plan() {
+    let plan = SequentialPlan::equally_spaced(0.05, 3).unwrap();
+    // Boundaries ≈ 3.710, 2.511, 1.993 (test above).
+    let first = plan.evaluate(1, -3.0).unwrap();
+    assert!(!first.stop, "z = −3.0 is significant at 0.05 but not beyond the first boundary 3.71");
+    assert_eq!(first.information_fraction, Some(1.0 / 3.0));
+    assert_abs_diff_eq!(first.nominal_alpha, 2.0 * (1.0 - 0.999896), epsilon = 1e-5); // Φ(3.7103) ≈ 0.999896
+    let second = plan.evaluate(2, 2.6).unwrap();
+    assert!(second.stop && second.warning.is_none());
+    let extra = plan.evaluate(4, 2.5).unwrap();
+    assert!(extra.stop);
+    assert_eq!(extra.boundary, plan.boundaries()[2]);
+    assert_eq!(extra.warning, Some(PeekingWarning::MoreLooksThanPlanned { planned: 3, look: 4 }));
+    assert!(extra.warning.unwrap().to_string().contains("exceeds the 3 planned looks"));
+
+    let comparison = compare(arm(2000, 602), arm(2000, 480), 0.95).unwrap();
+    let look = plan.evaluate_comparison(3, &comparison).unwrap();
+    assert_eq!(look.z, comparison.z);
+    assert!(look.stop);
+
+    match unplanned_peeking(5, 0.05).unwrap() {
+        Some(PeekingWarning::Unplanned { looks: 5, actual_alpha, .. }) => {
+            assert_abs_diff_eq!(actual_alpha, 0.1417, epsilon = 1e-4)
+        }
+        other => panic!("expected an Unplanned warning, got {other:?}"),
+    }
+    assert_eq!(unplanned_peeking(1, 0.05).unwrap(), None);
+}
+
+#[test]
+fn sequential_bad_input_returns_typed_errors() {
+    assert!(bad(SequentialPlan::equally_spaced(0.05, 0), "looks"));
+    assert!(bad(SequentialPlan::equally_spaced(0.0, 3), "alpha"));
+    assert!(bad(SequentialPlan::equally_spaced(1.2, 3), "alpha"));
+    assert!(bad(SequentialPlan::obrien_fleming(0.05, &[]), "information_fractions"));
+    assert!(bad(SequentialPlan::obrien_fleming(0.05, &[0.5, 0.4, 1.0]), "information_fractions"));
+    assert!(bad(SequentialPlan::obrien_fleming(0.05, &[0.0, 1.0]), "information_fractions"));
+    assert!(bad(SequentialPlan::obrien_fleming(0.05, &[0.5, 0.8]), "information_fractions"));
+    assert!(bad(SequentialPlan::obrien_fleming(0.05, &[0.5, f64::NAN, 1.0]), "information_fractions"));
+    let plan = SequentialPlan::equally_spaced(0.05, 2).unwrap();
+    assert!(bad(plan.evaluate(0, 1.0), "look"));
+    assert!(bad(plan.evaluate(1, f64::NAN), "z"));
+    assert!(bad(unplanned_peeking(0, 0.05), "looks"));
+    assert!(bad(repeated_testing_alpha(3, -0.1), "alpha"));
 }

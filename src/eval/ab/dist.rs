@@ -20,11 +20,6 @@ pub(crate) fn norm_sf(x: f64) -> f64 {
     0.5 * erfc(x / std::f64::consts::SQRT_2)
 }
 
-/// Standard normal quantile Φ⁻¹(p) for 0 < p < 1 (callers validate `p`).
-pub(crate) fn norm_quantile(p: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * erfc_inv(2.0 * p)
-}
-
 /// Upper quantile z with 1 − Φ(z) = q, accurate for small q.
 pub(crate) fn norm_isf(q: f64) -> f64 {
     std::f64::consts::SQRT_2 * erfc_inv(2.0 * q)

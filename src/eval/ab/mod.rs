@@ -9,6 +9,10 @@
 //!   flag; [`ProportionComparison`] prints as a one-line claim.
 //! - [`compare_clustered`]: difference in means when stores or regions were randomised,
 //!   with a cluster-robust (CR1) standard error, t(G − 1) inference, design effect and ICC.
+//! - [`PowerPlan`]: customers per arm for a target relative reduction, power for a
+//!   given size, and the minimum detectable reduction.
+//! - [`SequentialPlan`]: O'Brien–Fleming-type (Lan–DeMets) boundaries for planned
+//!   interim looks; [`unplanned_peeking`] quantifies the damage of looks without a plan.
 //!
 //! ```
 //! use churnguard::eval::ab::{ArmCounts, compare};
@@ -26,13 +30,15 @@
 //! ```
 
 mod cluster;
-// Helpers not yet used are for the power and sequential parts that follow.
-#[allow(dead_code)]
 mod dist;
+mod power;
 mod proportions;
+mod sequential;
 
 pub use cluster::{ClusterArm, ClusteredComparison, compare_clustered};
+pub use power::{PowerPlan, SampleSize};
 pub use proportions::{ArmCounts, Interval, ProportionComparison, TestUsed, compare, compare_outcomes};
+pub use sequential::{InterimLook, PeekingWarning, SequentialPlan, repeated_testing_alpha, unplanned_peeking};
 
 use crate::error::{Error, Result};
 
