@@ -188,3 +188,39 @@ print("\n## type-I error of naive repeated testing at |z| > 1.96, K equally spac
 for k in [2, 3, 4, 5, 10]:
     fr = [(i + 1) / k for i in range(k)]
     print("looks", k, "alpha", r(1 - mvn_continue_probability(fr, [stats.norm.isf(0.025)] * k)))
+
+
+# ---------------------------------------------------------------- stratified (Mantel-Haenszel)
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+# (name, control n, control events, treatment n, treatment events); same literals in tests/ab_test.rs.
+TIERS = [("high", 420, 168, 410, 127), ("medium", 800, 120, 790, 99), ("low", 1500, 45, 1480, 41)]
+
+
+def mantel_haenszel(tiers, alpha=0.05):
+    print(f"\n## stratified {[t[0] for t in tiers]}, alpha {alpha}")
+    # statsmodels orientation: rows = treatment, control; columns = churned, stayed.
+    tables = np.array([[[xt, nt - xt], [xc, nc - xc]] for _, nc, xc, nt, xt in tiers], float).transpose(1, 2, 0)
+    st = StratifiedTable(tables)
+    print("statsmodels oddsratio_pooled", r(st.oddsratio_pooled), "ci", [r(v) for v in st.oddsratio_pooled_confint(alpha=alpha)])
+    print("statsmodels riskratio_pooled", r(st.riskratio_pooled))
+    t0, t1 = st.test_null_odds(correction=False), st.test_null_odds(correction=True)
+    print("statsmodels cmh", r(t0.statistic), r(t0.pvalue), "corrected", r(t1.statistic), r(t1.pvalue))
+    # Greenland & Robins (1985) variances, transcribed (statsmodels has no MH risk difference
+    # and no risk-ratio interval); with one stratum they reduce to the Wald and Katz forms.
+    a, b = tables[0, 0], tables[0, 1]
+    c, d = tables[1, 0], tables[1, 1]
+    n1, n0 = a + b, c + d
+    n = n1 + n0
+    m1 = a + c
+    z = stats.norm.isf(alpha / 2)
+    rd = np.sum((a * n0 - c * n1) / n) / np.sum(n1 * n0 / n)
+    rd_se = np.sqrt(np.sum((a * b * n0**3 + c * d * n1**3) / (n1 * n0 * n**2))) / np.sum(n1 * n0 / n)
+    print("mh risk difference", r(rd), "ci", r(rd - z * rd_se), r(rd + z * rd_se))
+    rr = np.sum(a * n0 / n) / np.sum(c * n1 / n)
+    rr_se = np.sqrt(np.sum((n1 * n0 * m1 - a * c * n) / n**2) / (np.sum(a * n0 / n) * np.sum(c * n1 / n)))
+    print("mh risk ratio", r(rr), "ci", r(rr * np.exp(-z * rr_se)), r(rr * np.exp(z * rr_se)))
+
+
+mantel_haenszel(TIERS)
+mantel_haenszel(TIERS[:1])

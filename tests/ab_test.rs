@@ -6,8 +6,9 @@
 use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
 use churnguard::eval::ab::{
-    ArmCounts, PeekingWarning, PowerPlan, SequentialPlan, TestUsed, compare, compare_clustered, compare_outcomes,
-    parse_flags, repeated_testing_alpha, unplanned_peeking,
+    ArmCounts, PeekingWarning, PowerPlan, SequentialPlan, StratumCounts, TestUsed, compare, compare_clustered,
+    compare_outcomes, compare_stratified, compare_stratified_outcomes, parse_flags, repeated_testing_alpha,
+    unplanned_peeking,
 };
 
 /// Relative tolerance for values pasted from the reference script.
@@ -495,4 +496,115 @@ fn sequential_bad_input_returns_typed_errors() {
     assert!(bad(plan.evaluate(1, f64::NAN), "z"));
     assert!(bad(unplanned_peeking(0, 0.05), "looks"));
     assert!(bad(repeated_testing_alpha(3, -0.1), "alpha"));
+}
+
+// ---------------------------------------------------------------- stratified analysis
+
+/// (name, control n, control events, treatment n, treatment events): `TIERS` in bench/ab_reference.py.
+const TIERS: [(&str, u64, u64, u64, u64); 3] =
+    [("high", 420, 168, 410, 127), ("medium", 800, 120, 790, 99), ("low", 1500, 45, 1480, 41)];
+
+fn tiers(rows: &[(&str, u64, u64, u64, u64)]) -> Vec<StratumCounts> {
+    rows.iter()
+        .map(|&(name, nc, xc, nt, xt)| StratumCounts {
+            name: name.into(),
+            control: arm(nc, xc),
+            treatment: arm(nt, xt),
+        })
+        .collect()
+}
+
+#[test]
+fn mantel_haenszel_matches_statsmodels_stratified_table() {
+    // bench/ab_reference.py, "stratified ['high', 'medium', 'low']": statsmodels StratifiedTable
+    // (odds ratio, its RBG interval, risk ratio, CMH test); risk-difference and risk-ratio intervals
+    // from the script's transcription of Greenland & Robins (1985).
+    let r = compare_stratified(&tiers(&TIERS), 0.95).unwrap();
+    assert_relative_eq!(r.odds_ratio, 0.7694038532843015, max_relative = REF_TOL);
+    assert_relative_eq!(r.odds_ratio_ci.lower, 0.6407370150963616, max_relative = REF_TOL);
+    assert_relative_eq!(r.odds_ratio_ci.upper, 0.9239083672412802, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_ratio, 0.8166482934433351, max_relative = REF_TOL);
+    assert_relative_eq!(r.cmh_statistic, 7.905918094410663, max_relative = REF_TOL);
+    assert_relative_eq!(r.cmh_p_value, 0.004927332747469704, max_relative = 1e-8);
+    assert_relative_eq!(r.cmh_statistic_corrected, 7.646688162107735, max_relative = REF_TOL);
+    assert_relative_eq!(r.cmh_p_value_corrected, 0.005687664404779635, max_relative = 1e-8);
+    assert_relative_eq!(r.risk_difference, -0.022405482022324105, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_difference_ci.lower, -0.037976270206322896, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_difference_ci.upper, -0.006834693838325315, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_ratio_ci.lower, 0.7087386939338625, max_relative = REF_TOL);
+    assert_relative_eq!(r.risk_ratio_ci.upper, 0.9409877588059927, max_relative = REF_TOL);
+    assert_relative_eq!(r.relative_reduction, 1.0 - 0.8166482934433351, max_relative = REF_TOL);
+    assert_eq!(r.strata.len(), 3);
+    assert_eq!(r.strata[0].name, "high");
+    let high = r.strata[0].comparison.as_ref().unwrap();
+    assert_relative_eq!(high.risk_ratio, (127.0 / 410.0) / (168.0 / 420.0), max_relative = 1e-12);
+}
+
+#[test]
+fn one_stratum_reduces_to_the_unstratified_katz_and_wald_intervals() {
+    // With one stratum the Greenland–Robins variances equal Katz's (risk ratio) and the Wald
+    // variance p₁q₁/n₁ + p₀q₀/n₀ (difference): algebra in bench/ab_reference.py's comment; the
+    // script's single-stratum run prints RR CI (0.642952675766528, 0.9326973390947328).
+    let r = compare_stratified(&tiers(&TIERS[..1]), 0.95).unwrap();
+    let single = compare(arm(420, 168), arm(410, 127), 0.95).unwrap();
+    assert_relative_eq!(r.risk_ratio_ci.lower, single.risk_ratio_ci.lower, max_relative = 1e-12);
+    assert_relative_eq!(r.risk_ratio_ci.upper, single.risk_ratio_ci.upper, max_relative = 1e-12);
+    assert_relative_eq!(r.risk_ratio_ci.lower, 0.642952675766528, max_relative = REF_TOL);
+    let (pt, pc) = (127.0 / 410.0, 168.0 / 420.0);
+    let wald_se = (pt * (1.0 - pt) / 410.0 + pc * (1.0 - pc) / 420.0_f64).sqrt();
+    assert_relative_eq!(
+        r.risk_difference_ci.upper - r.risk_difference,
+        1.959963984540054 * wald_se,
+        max_relative = 1e-9
+    );
+    assert_relative_eq!(r.cmh_statistic, 7.366269679677621, max_relative = REF_TOL);
+}
+
+#[test]
+fn stratified_outcomes_are_grouped_by_label_in_first_seen_order() {
+    let churned = [true, false, true, false, false, true, true, false, false, true];
+    let treated = [true, false, false, true, true, false, true, false, true, false];
+    let tier = ["b", "b", "a", "a", "b", "a", "a", "b", "a", "b"];
+    let r = compare_stratified_outcomes(&churned, &treated, &tier, 0.95).unwrap();
+    let names: Vec<&str> = r.strata.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["b", "a"]);
+    // Hand count: b → treated rows 0, 4 (1 churned), control rows 1, 7, 9 (1 churned);
+    // a → treated rows 3, 6, 8 (1 churned), control rows 2, 5 (2 churned).
+    assert_eq!((r.strata[0].treatment, r.strata[0].control), (arm(2, 1), arm(3, 1)));
+    assert_eq!((r.strata[1].treatment, r.strata[1].control), (arm(3, 1), arm(2, 2)));
+}
+
+#[test]
+fn stratum_without_churners_is_kept_without_its_own_comparison() {
+    let mut rows = TIERS.to_vec();
+    rows.push(("new", 30, 0, 30, 0));
+    let r = compare_stratified(&tiers(&rows), 0.95).unwrap();
+    assert!(r.strata[3].comparison.is_none());
+    // It adds nothing to the ratio estimates (a = c = 0) but weight to the risk difference.
+    let without = compare_stratified(&tiers(&TIERS), 0.95).unwrap();
+    assert_relative_eq!(r.risk_ratio, without.risk_ratio, max_relative = 1e-12);
+    assert_relative_eq!(r.odds_ratio, without.odds_ratio, max_relative = 1e-12);
+    assert!(r.risk_difference.abs() < without.risk_difference.abs());
+}
+
+#[test]
+fn stratified_bad_input_returns_typed_errors() {
+    assert!(matches!(compare_stratified(&[], 0.95), Err(Error::EmptyData { .. })));
+    let empty_arm = tiers(&[("high", 0, 0, 10, 3)]);
+    assert!(
+        matches!(compare_stratified(&empty_arm, 0.95), Err(Error::EmptyArm { arm }) if arm == "control in stratum `high`")
+    );
+    let no_churn = tiers(&[("high", 10, 0, 10, 0), ("low", 5, 0, 7, 0)]);
+    assert!(matches!(compare_stratified(&no_churn, 0.95), Err(Error::NoOutcomeVariation { events: 0, n: 32 })));
+    assert!(bad(compare_stratified(&tiers(&TIERS), 0.0), "level"));
+    assert!(matches!(
+        compare_stratified_outcomes(&[true], &[true, false], &["a"], 0.95),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        compare_stratified_outcomes(&[true, false], &[true, false], &["a"], 0.95),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let none: [&str; 0] = [];
+    assert!(matches!(compare_stratified_outcomes(&[], &[], &none, 0.95), Err(Error::EmptyData { .. })));
 }

@@ -9,6 +9,8 @@
 //!   flag; [`ProportionComparison`] prints as a one-line claim.
 //! - [`compare_clustered`]: difference in means when stores or regions were randomised,
 //!   with a cluster-robust (CR1) standard error, t(G − 1) inference, design effect and ICC.
+//! - [`compare_stratified`] / [`compare_stratified_outcomes`]: effects per risk tier
+//!   pooled by Mantel–Haenszel (risk difference, risk ratio, odds ratio) with the CMH test.
 //! - [`PowerPlan`]: customers per arm for a target relative reduction, power for a
 //!   given size, and the minimum detectable reduction.
 //! - [`SequentialPlan`]: O'Brien–Fleming-type (Lan–DeMets) boundaries for planned
@@ -34,11 +36,15 @@ mod dist;
 mod power;
 mod proportions;
 mod sequential;
+mod stratified;
 
 pub use cluster::{ClusterArm, ClusteredComparison, compare_clustered};
 pub use power::{PowerPlan, SampleSize};
 pub use proportions::{ArmCounts, Interval, ProportionComparison, TestUsed, compare, compare_outcomes};
 pub use sequential::{InterimLook, PeekingWarning, SequentialPlan, repeated_testing_alpha, unplanned_peeking};
+pub use stratified::{
+    StratifiedComparison, StratumCounts, StratumEffect, compare_stratified, compare_stratified_outcomes,
+};
 
 use crate::error::{Error, Result};
 
