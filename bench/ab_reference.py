@@ -224,3 +224,22 @@ def mantel_haenszel(tiers, alpha=0.05):
 
 mantel_haenszel(TIERS)
 mantel_haenszel(TIERS[:1])
+
+
+# ---------------------------------------------------------------- SipHash-2-4 for the arm assigner
+import siphashc  # siphashc==2.9.1 (bench/requirements.txt)
+
+KEY = bytes(range(16))
+print("\n## siphash-2-4, key bytes 00..0f (paper vectors: '' -> 0x726fdb47dd0e0e31, 00..0e -> 0xa129ca6149be45e5)")
+for msg in [b"", bytes(range(15)), bytes(range(8)), b"customer-0000042"]:
+    print(msg, hex(siphashc.siphash(KEY, msg)))
+
+
+def assigner_draw(seed, customer_id):
+    """churnguard Assigner draw: keys (seed, seed ^ 0x9E3779B97F4A7C15), top 53 bits / 2^53."""
+    k = seed.to_bytes(8, "little") + (seed ^ 0x9E3779B97F4A7C15).to_bytes(8, "little")
+    return (siphashc.siphash(k, customer_id.encode()) >> 11) / 2.0**53
+
+
+for seed, cid in [(2024, "customer-42"), (7, "C-000123"), (7, "")]:
+    print(f"assigner draw seed {seed} id {cid!r}:", r(assigner_draw(seed, cid)))

@@ -6,9 +6,9 @@
 use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
 use churnguard::eval::ab::{
-    ArmCounts, PeekingWarning, PowerPlan, SequentialPlan, StratumCounts, TestUsed, compare, compare_clustered,
-    compare_outcomes, compare_stratified, compare_stratified_outcomes, parse_flags, repeated_testing_alpha,
-    unplanned_peeking,
+    ArmCounts, Assigner, PeekingWarning, PowerPlan, SequentialPlan, StratumCounts, TestUsed, compare,
+    compare_clustered, compare_outcomes, compare_stratified, compare_stratified_outcomes, parse_flags,
+    repeated_testing_alpha, unplanned_peeking,
 };
 
 /// Relative tolerance for values pasted from the reference script.
@@ -607,4 +607,77 @@ fn stratified_bad_input_returns_typed_errors() {
     ));
     let none: [&str; 0] = [];
     assert!(matches!(compare_stratified_outcomes(&[], &[], &none, 0.95), Err(Error::EmptyData { .. })));
+}
+
+// ---------------------------------------------------------------- randomised assignment
+
+#[test]
+fn assigner_draw_matches_python_siphash_reference() {
+    // bench/ab_reference.py, "assigner draw": siphashc 2.9.1 keyed (seed, seed ^ 0x9E3779B97F4A7C15).
+    let cases =
+        [(2024, "customer-42", 0.008154639381502626), (7, "C-000123", 0.9595745555321886), (7, "", 0.867416301465404)];
+    for (seed, id, draw) in cases {
+        let assigner = Assigner::new(seed, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+        assert_eq!(assigner.draw(id), draw);
+    }
+    let assigner = Assigner::new(2024, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    assert_eq!(assigner.assign("customer-42", "any"), "control"); // draw 0.008 < 0.5
+}
+
+#[test]
+fn assignment_is_deterministic_and_ignores_the_stratum_when_weights_agree() {
+    let a = Assigner::new(99, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    let b = Assigner::new(99, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    for i in 0..1000 {
+        let id = format!("cust-{i}");
+        assert_eq!(a.assign(&id, "high"), b.assign(&id, "high"));
+        assert_eq!(a.assign(&id, "high"), a.assign(&id, "low"));
+    }
+}
+
+#[test]
+fn assignment_proportions_follow_the_weights_within_each_stratum() {
+    let assigner = Assigner::new(11, &[("control", 1.0), ("coupon", 1.0), ("call", 2.0)])
+        .unwrap()
+        .with_stratum_weights("low", &[8.0, 1.0, 1.0])
+        .unwrap();
+    let n = 20_000;
+    for (stratum, expected) in [("high", [0.25, 0.25, 0.5]), ("low", [0.8, 0.1, 0.1])] {
+        let mut counts = [0usize; 3];
+        for i in 0..n {
+            counts[assigner.assign_index(&format!("{stratum}-{i}"), stratum)] += 1;
+        }
+        for (count, p) in counts.iter().zip(expected) {
+            // Binomial sd of a share is √(p(1−p)/n) ≤ 0.0036 at n = 20,000; allow 5 sd.
+            let tolerance = 5.0 * (p * (1.0 - p) / n as f64).sqrt();
+            assert_abs_diff_eq!(*count as f64 / n as f64, p, epsilon = tolerance);
+        }
+    }
+    assert_eq!(assigner.arms(), ["control", "coupon", "call"]);
+}
+
+#[test]
+fn different_seeds_give_different_assignments() {
+    let a = Assigner::new(1, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    let b = Assigner::new(2, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    let n = 2000;
+    let differing = (0..n).filter(|i| a.assign(&format!("c{i}"), "") != b.assign(&format!("c{i}"), "")).count();
+    // Independent 50/50 draws disagree half the time: 1000 ± 22 (sd); allow 5 sd.
+    assert!((differing as f64 - 1000.0).abs() < 112.0, "{differing} of {n} differ");
+}
+
+#[test]
+fn assigner_bad_input_returns_typed_errors() {
+    assert!(bad(Assigner::new(1, &[("control", 1.0)]), "arms"));
+    assert!(bad(Assigner::new(1, &[("control", 1.0), ("control", 1.0)]), "arms"));
+    assert!(bad(Assigner::new(1, &[("control", 1.0), ("", 1.0)]), "arms"));
+    for w in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(bad(Assigner::new(1, &[("control", 1.0), ("treatment", w)]), "weight"));
+    }
+    let assigner = Assigner::new(1, &[("control", 1.0), ("treatment", 1.0)]).unwrap();
+    assert!(matches!(
+        assigner.clone().with_stratum_weights("low", &[1.0]),
+        Err(Error::ShapeMismatch { expected: 2, found: 1, .. })
+    ));
+    assert!(bad(assigner.with_stratum_weights("low", &[1.0, -2.0]), "weight"));
 }

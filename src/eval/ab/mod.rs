@@ -15,6 +15,8 @@
 //!   given size, and the minimum detectable reduction.
 //! - [`SequentialPlan`]: O'Brien–Fleming-type (Lan–DeMets) boundaries for planned
 //!   interim looks; [`unplanned_peeking`] quantifies the damage of looks without a plan.
+//! - [`Assigner`]: seeded, deterministic arm assignment by customer id (SipHash-2-4),
+//!   with per-stratum weights, for the host service that sends the campaign.
 //!
 //! ```
 //! use churnguard::eval::ab::{ArmCounts, compare};
@@ -31,6 +33,7 @@
 //! # Ok::<(), churnguard::Error>(())
 //! ```
 
+mod assign;
 mod cluster;
 mod dist;
 mod power;
@@ -38,6 +41,7 @@ mod proportions;
 mod sequential;
 mod stratified;
 
+pub use assign::Assigner;
 pub use cluster::{ClusterArm, ClusteredComparison, compare_clustered};
 pub use power::{PowerPlan, SampleSize};
 pub use proportions::{ArmCounts, Interval, ProportionComparison, TestUsed, compare, compare_outcomes};
