@@ -681,3 +681,36 @@ fn assigner_bad_input_returns_typed_errors() {
     ));
     assert!(bad(assigner.with_stratum_weights("low", &[1.0, -2.0]), "weight"));
 }
+
+// ---------------------------------------------------------------- one-line summaries
+
+#[test]
+fn clustered_and_stratified_results_print_one_line_summaries() {
+    let r = compare_stratified(&tiers(&TIERS), 0.95).unwrap();
+    // Risk ratio 0.81665 with interval (0.70874, 0.94099), bench/ab_reference.py (stratified).
+    assert_eq!(r.to_string(), "3 strata: −18.3% relative (Mantel–Haenszel, 95% CI −29.1% to −5.9%), CMH p = 0.005");
+
+    let sizes = [("s1", 3), ("s2", 5), ("s3", 4), ("s4", 6), ("s5", 2), ("s6", 5), ("s7", 3)];
+    let clusters: Vec<&str> = sizes.iter().flat_map(|&(c, k)| std::iter::repeat_n(c, k)).collect();
+    let treated: Vec<bool> = clusters.iter().map(|c| ["s4", "s5", "s6", "s7"].contains(c)).collect();
+    let y = [
+        1., 0., 1., 0., 0., 1., 1., 1., 0., 0., 0., 1., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0., 0., 0., 1., 0., 1., 0.,
+    ];
+    let c = compare_clustered(&y, &treated, &clusters, 0.90).unwrap();
+    // Means 6/12 and 5/16 = 31.25 % (Rust rounds the exact tie to even: 31.2), difference −18.75 pp, 90% CI (−50.5, +13.0) pp, p = 0.295 (statsmodels, above);
+    // design effect (0.16342/0.19002)² = 0.74.
+    assert_eq!(
+        c.to_string(),
+        "mean 50.0% → 31.2%, −18.8 pp (90% CI −50.5 to +13.0 pp), p = 0.295 (cluster-robust, 7 clusters, design effect 0.7)"
+    );
+}
+
+#[test]
+fn control_arm_without_churners_gives_an_infinite_ratio_and_a_finite_adjusted_interval() {
+    // Treatment 4/25 vs control 0/25: risk ratio ∞; the log-adjusted interval (statsmodels "log-adjusted",
+    // 0.5 added to events and customers) is finite.
+    let r = compare(arm(25, 0), arm(25, 4), 0.95).unwrap();
+    assert!(r.risk_ratio.is_infinite() && r.relative_reduction == f64::NEG_INFINITY);
+    assert!(r.risk_ratio_adjusted && r.risk_ratio_ci.lower.is_finite() && r.risk_ratio_ci.upper.is_finite());
+    assert!(r.to_string().starts_with("churn 0.0% → 16.0%, n/a relative"), "{r}");
+}

@@ -1,13 +1,13 @@
 //! Cluster-randomised experiments: arms assigned by store, region or neighbourhood.
 
 use std::collections::HashMap;
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
 use super::dist::{check_level, t_isf, two_sided_t_p};
-use super::proportions::Interval;
+use super::proportions::{Interval, percent, percent_level, signed_percent, write_p};
 use crate::error::{Error, Result, ensure};
 
 /// One arm of a cluster-randomised experiment.
@@ -243,4 +243,29 @@ struct Group {
     n: usize,
     sum: f64,
     sum_sq_within: f64,
+}
+
+impl fmt::Display for ClusteredComparison {
+    /// One line, e.g. `mean 18.3% → 28.7%, +10.4 pp (95% CI +4.3 to +16.4 pp), p < 0.001
+    /// (cluster-robust, 104 clusters, design effect 8.8)`; "pp" are percentage points of a 0/1 outcome.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pp = |x: f64| signed_percent(x).replace('%', "");
+        write!(
+            f,
+            "mean {} → {}, {} pp ({} CI {} to {} pp), ",
+            percent(self.control.mean),
+            percent(self.treatment.mean),
+            pp(self.difference),
+            percent_level(self.level),
+            pp(self.difference_ci.lower),
+            pp(self.difference_ci.upper),
+        )?;
+        write_p(f, self.p_value)?;
+        write!(
+            f,
+            " (cluster-robust, {} clusters, design effect {:.1})",
+            self.control.clusters + self.treatment.clusters,
+            self.design_effect
+        )
+    }
 }

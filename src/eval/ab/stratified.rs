@@ -1,13 +1,15 @@
 //! Stratified analysis: campaign effect per risk tier or segment, pooled by Mantel–Haenszel.
 
 use std::collections::HashMap;
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
 use super::dist::normal_critical;
-use super::proportions::{ArmCounts, Interval, ProportionComparison, chi_square_sf, compare};
+use super::proportions::{
+    ArmCounts, Interval, ProportionComparison, chi_square_sf, compare, percent_level, signed_percent, write_p,
+};
 use crate::error::{Error, Result, ensure};
 
 /// Counts of one stratum (risk tier, segment, region).
@@ -266,5 +268,21 @@ impl Sums {
         if n > 1.0 {
             self.a_variance += n1 * n0 * m1 * m0 / (n * n * (n - 1.0));
         }
+    }
+}
+
+impl fmt::Display for StratifiedComparison {
+    /// One line, e.g. `3 strata: −18.3% relative (Mantel–Haenszel, 95% CI −29.1% to −5.9%), CMH p = 0.005`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} strata: {} relative (Mantel–Haenszel, {} CI {} to {}), CMH ",
+            self.strata.len(),
+            signed_percent(-self.relative_reduction),
+            percent_level(self.level),
+            signed_percent(-self.relative_reduction_ci.upper),
+            signed_percent(-self.relative_reduction_ci.lower),
+        )?;
+        write_p(f, self.cmh_p_value)
     }
 }
