@@ -19,17 +19,27 @@
 //!   with per-stratum weights, for the host service that sends the campaign.
 //!
 //! ```
-//! use churnguard::eval::ab::{ArmCounts, compare};
+//! use churnguard::eval::ab::{ArmCounts, Assigner, PowerPlan, SequentialPlan, compare};
 //!
-//! // After the holidays, coupons went to a random half of the high-risk tier.
-//! let control = ArmCounts::new(2000, 602)?;
-//! let treatment = ArmCounts::new(2000, 480)?;
-//! let result = compare(control, treatment, 0.95)?;
-//! assert!(result.p_value < 0.001);
+//! // 1. Design: high-risk churn is 30 %; detect a 20 % relative cut at alpha 5 %, power 80 %.
+//! let size = PowerPlan::new(0.30, 0.05)?.sample_size(0.20, 0.80)?;
+//! assert_eq!(size.control, 858);
+//! // One interim look at half the data, under an O'Brien–Fleming plan.
+//! let plan = SequentialPlan::equally_spaced(0.05, 2)?;
+//!
+//! // 2. Assign: the host service asks for each customer's arm, always getting the same answer.
+//! let assigner = Assigner::new(2024, &[("control", 1.0), ("coupon", 1.0)])?;
+//! let arm = assigner.assign("customer-42", "high");
+//! assert_eq!(arm, assigner.assign("customer-42", "high"));
+//!
+//! // 3. Measure after the holidays: 602 of 2,000 control and 480 of 2,000 coupon customers churned.
+//! let result = compare(ArmCounts::new(2000, 602)?, ArmCounts::new(2000, 480)?, 0.95)?;
 //! assert_eq!(
 //!     result.to_string(),
 //!     "churn 30.1% → 24.0%, −20.3% relative (95% CI −28.0% to −11.6%), p < 0.001 (z-test)"
 //! );
+//! // The final look of the plan: |z| = 4.34 is beyond its boundary 1.969.
+//! assert!(plan.evaluate_comparison(2, &result)?.stop);
 //! # Ok::<(), churnguard::Error>(())
 //! ```
 

@@ -26,7 +26,8 @@ use crate::error::{Error, Result, ensure};
 /// assert!(mde > 0.25 && mde < 0.27);
 /// # Ok::<(), churnguard::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+// Serialize only: a deserialised plan would skip the validation of `new`; rebuild it instead.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PowerPlan {
     baseline_rate: f64,
     alpha: f64,

@@ -30,7 +30,8 @@ use crate::error::{Error, Result, ensure};
 /// assert!(look.stop && look.warning.is_none());
 /// # Ok::<(), churnguard::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Serialize only: a deserialised plan would skip the validation of `new`; rebuild it instead.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SequentialPlan {
     alpha: f64,
     fractions: Vec<f64>,
