@@ -18,7 +18,7 @@
 
 use churnguard::classify::{GradientBoosting, LogisticRegression};
 use churnguard::data::EventLog;
-use churnguard::eval::ab::{Assigner, compare_outcomes, power, required_sample_size};
+use churnguard::eval::ab::{Assigner, PowerPlan, compare_outcomes};
 use churnguard::eval::uplift::{ClassTransformationUplift, TwoModelUplift, qini_coefficient};
 use churnguard::pipeline::Pipeline;
 use churnguard::preprocess::{PreprocessParams, UnknownCategory};
@@ -54,13 +54,13 @@ fn main() -> Result<()> {
 
     // 3. Plan, then randomise within the tier.
     let expected_baseline = high_risk.iter().map(|s| s.probability).sum::<f64>() / tier as f64;
-    let needed = required_sample_size(expected_baseline, 0.20, 0.05, 0.80)?;
+    let needed = PowerPlan::new(expected_baseline, 0.05)?.sample_size(0.20, 0.80)?.control;
     println!(
         "plan: predicted churn in the tier {:.1}%; detecting a 20% relative cut with 80% power needs {needed} per arm (have ~{})",
         100.0 * expected_baseline,
         tier / 2
     );
-    let assigner = Assigner::two_arms(2024, 0.5)?;
+    let assigner = Assigner::new(2024, &[("control", 0.5), ("treatment", 0.5)])?;
     let treated: Vec<bool> =
         high_risk.iter().map(|s| assigner.assign(s.customer.as_str(), "high") == "treatment").collect();
 
@@ -82,10 +82,9 @@ fn main() -> Result<()> {
     // 5. The result, with its uncertainty and the power the test had.
     let test = compare_outcomes(&churned, &treated, 0.95)?;
     println!("\nA/B result in the high-risk tier: {test}");
-    let n_arm = test.control.counts.n.min(test.treatment.counts.n);
     println!(
         "power of this test to detect a 20% relative cut: {:.0}%",
-        100.0 * power(test.control.rate, 0.20, n_arm, 0.05)?
+        100.0 * PowerPlan::new(test.control_rate, 0.05)?.power(0.20, test.control.n)?
     );
 
     // 6. Uplift models, cross-fitted: train on one half of the tier, score the other, and swap,

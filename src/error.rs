@@ -265,6 +265,58 @@ pub enum Error {
         /// How many distinct groups there were.
         found: usize,
     },
+    /// An arm of an experiment (or of one stratum of it) has no customers.
+    #[error("the {arm} arm has no customers")]
+    EmptyArm {
+        /// Which arm (e.g. "control", "treatment in stratum `high`").
+        arm: String,
+    },
+
+    /// The outcome does not vary: no customer churned in either arm, or every
+    /// customer did, so rates, ratios and tests are undefined.
+    #[error("the outcome is the same for all {n} customers in both arms ({events} events): nothing to compare")]
+    NoOutcomeVariation {
+        /// Events (churners) over both arms.
+        events: u64,
+        /// Customers over both arms.
+        n: u64,
+    },
+
+    /// A flag (treated, churned) that is not 0/1, true/false or yes/no.
+    #[error("cannot read `{value}` in column `{column}` at row {row} as a 0/1 flag")]
+    InvalidFlag {
+        /// The column being parsed.
+        column: String,
+        /// The zero-based row index.
+        row: usize,
+        /// The text found.
+        value: String,
+    },
+
+    /// A cluster-randomised analysis needs at least two clusters in each arm.
+    #[error("the {arm} arm has {found} cluster(s): a cluster-robust analysis needs at least 2 per arm")]
+    TooFewClusters {
+        /// Which arm.
+        arm: &'static str,
+        /// How many clusters it has.
+        found: usize,
+    },
+
+    /// A cluster holds both treated and control customers, so the data are not
+    /// a cluster-randomised design (or the cluster column is wrong).
+    #[error("cluster `{cluster}` contains both treated and control customers")]
+    MixedCluster {
+        /// The cluster label, formatted with `Debug`.
+        cluster: String,
+    },
+
+    /// A numeric outcome is constant within each arm, so its standard error is zero
+    /// and no test or interval exists.
+    #[error("the outcome does not vary within the arms ({n} customers): its standard error is zero")]
+    ConstantOutcome {
+        /// Customers analysed.
+        n: usize,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.
