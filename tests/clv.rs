@@ -136,3 +136,33 @@ fn summary_extraction_reproduces_the_published_cdnow_table() {
         }
     }
 }
+
+#[test]
+fn bg_nbd_predicts_cdnow_holdout_purchases_in_aggregate() {
+    // Calibration 1997-01-01..09-30, holdout to 1998-06-30 (39 weeks). A sanity check of the
+    // whole chain (extraction, fit, eq. 10), not a reference value: measured 1,882 actual
+    // purchase days vs 1,653 predicted (−12%; the per-customer predictions equal lifetimes').
+    let Some(rows) = read_summary(SUMMARY) else { return };
+    if !Path::new(TRANSACTIONS).is_file() {
+        return;
+    }
+    let mut reader = csv::Reader::from_path(TRANSACTIONS).unwrap();
+    let tx: Vec<(u32, Timestamp)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].parse().unwrap(), Timestamp::parse(&r[2]).unwrap())
+        })
+        .collect();
+    let holdout = churnguard::regression::clv::holdout_purchases(
+        tx,
+        Timestamp::from_ymd(1997, 9, 30).unwrap(),
+        Timestamp::from_ymd(1998, 6, 30).unwrap(),
+    )
+    .unwrap();
+    let actual: u32 = holdout.values().sum();
+    let s: Vec<RfmSummary> = rows.iter().map(|r| r.1).collect();
+    let m = BgNbd::fit(&s).unwrap();
+    let predicted: f64 = s.iter().map(|c| m.expected_purchases(c, 39.0).unwrap()).sum();
+    assert!((predicted - actual as f64).abs() / (actual as f64) < 0.15, "actual {actual}, predicted {predicted}");
+}

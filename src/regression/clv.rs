@@ -165,6 +165,33 @@ pub fn summarize<K: Hash + Eq + Ord + Clone>(
     Ok(out)
 }
 
+/// Purchase days per customer in the holdout period after `calibration_end` up to and
+/// including `holdout_end` (same-day purchases merged), for checking predictions made at
+/// the calibration date against what happened. Customers without a holdout purchase are
+/// absent (count 0).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when `holdout_end` is not after `calibration_end`.
+pub fn holdout_purchases<K: Hash + Eq + Clone>(
+    transactions: impl IntoIterator<Item = (K, Timestamp)>,
+    calibration_end: Timestamp,
+    holdout_end: Timestamp,
+) -> Result<HashMap<K, u32>> {
+    let (start, end) = (
+        calibration_end.unix_seconds().div_euclid(SECONDS_PER_DAY),
+        holdout_end.unix_seconds().div_euclid(SECONDS_PER_DAY),
+    );
+    ensure!(end > start, Error::param("holdout_end", holdout_end, "must be after the calibration end"));
+    let mut days: HashMap<K, std::collections::BTreeSet<i64>> = HashMap::new();
+    for (k, at) in transactions {
+        let day = at.unix_seconds().div_euclid(SECONDS_PER_DAY);
+        if day > start && day <= end {
+            days.entry(k).or_default().insert(day);
+        }
+    }
+    Ok(days.into_iter().map(|(k, d)| (k, d.len() as u32)).collect())
+}
+
 /// [`summarize`] over the orders of an [`EventLog`] (amount paid per order).
 ///
 /// # Errors
@@ -206,7 +233,7 @@ fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], model: &'static str) -> Resul
         simplex.push(v);
     }
     let mut values: Vec<f64> = simplex.iter().map(|v| f(v)).collect();
-    for _ in 0..20_000 {
+    for _ in 0..3_000 {
         let mut order: Vec<usize> = (0..=n).collect();
         order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
         simplex = order.iter().map(|&i| simplex[i].clone()).collect();
@@ -217,7 +244,10 @@ fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], model: &'static str) -> Resul
             .skip(1)
             .map(|v| v.iter().zip(&simplex[0]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max))
             .fold(0.0, f64::max);
-        if spread < 1e-10 * (1.0 + values[0].abs()) && size < 1e-6 {
+        // Converged: the simplex is small, or the values are flat to 1e-12 (a ridge where the
+        // likelihood no longer changes, e.g. a, b → ∞ at a fixed ratio in BG/NBD).
+        let scale = 1.0 + values[0].abs();
+        if (spread < 1e-10 * scale && size < 1e-6) || spread < 1e-12 * scale {
             break;
         }
         let centroid: Vec<f64> = (0..n).map(|j| simplex[..n].iter().map(|v| v[j]).sum::<f64>() / n as f64).collect();
@@ -371,6 +401,14 @@ fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     Err(Error::FitFailed { model: "bg_nbd", message: format!("2F1({a}, {b}; {c}; {z}) series did not converge") })
 }
 
+/// Bound on |log parameter| in the BG/NBD fit (parameters within about 1e-6 … 1.2e6).
+///
+/// When every customer has the same drop-out probability the MLE sends a and b to infinity
+/// at a fixed ratio (the Beta becomes a point mass) and the likelihood is flat along that
+/// ridge; the bound stops the search there instead of crawling along it. A fitted a or b
+/// near 1.2e6 means "drop-out probability a/(a + b) for everyone".
+const LOG_BOUND: f64 = 14.0;
+
 /// A fitted BG/NBD model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BgNbd {
@@ -420,10 +458,7 @@ impl GroupedLikelihood {
         let mut xs: Vec<f64> = rows.iter().map(|(s, _)| s.frequency).collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
-        let rows = rows
-            .iter()
-            .map(|(s, w)| (xs.partition_point(|&x| x < s.frequency), s.recency, s.t, *w))
-            .collect();
+        let rows = rows.iter().map(|(s, w)| (xs.partition_point(|&x| x < s.frequency), s.recency, s.t, *w)).collect();
         GroupedLikelihood { xs, rows }
     }
 
@@ -483,6 +518,10 @@ impl BgNbd {
         let n: f64 = rows.iter().map(|(_, w)| w).sum();
         let likelihood = GroupedLikelihood::new(&rows);
         let nll = |p: &[f64]| -> f64 {
+            // Parameters live in [e^−LOG_BOUND, e^LOG_BOUND]; beyond that the likelihood is flat.
+            if p.iter().any(|v| v.abs() > LOG_BOUND) {
+                return f64::INFINITY;
+            }
             let (r, alpha, a, b) = (p[0].exp(), p[1].exp(), p[2].exp(), p[3].exp());
             -likelihood.sum(r, alpha, a, b) / n
         };
