@@ -14,6 +14,8 @@ pub mod progress;
 pub mod regression;
 pub mod sim;
 mod time;
+/// Early warning: risk tiers, scoring output for marketing tools, and feature/score drift.
+pub mod warn;
 
 pub use crate::error::{Error, Result};
 pub use crate::time::{Days, SECONDS_PER_DAY, Timestamp};
