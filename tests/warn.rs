@@ -145,3 +145,141 @@ fn score_drift_grades_the_score_and_rejects_non_finite_probabilities() {
         Err(Error::NonFinite { row: 1, .. })
     ));
 }
+
+// ---- scoring output ----
+
+use churnguard::Timestamp;
+use churnguard::pipeline::CustomerScore;
+use churnguard::warn::{RiskTier, ScorerConfig, TierCutoffs, rank_scores};
+
+fn scores(probs: &[f64]) -> Vec<CustomerScore> {
+    probs
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| CustomerScore { customer: CustomerId::new(format!("c{i}")), probability: p, reasons: vec![] })
+        .collect()
+}
+
+fn day(d: u32) -> Timestamp {
+    Timestamp::from_ymd(2024, 6, d).unwrap()
+}
+
+#[test]
+fn ranking_gives_scipy_percentiles_and_default_score_tiers() {
+    let probs = [0.9, 0.1, 0.5, 0.5, 0.3, 0.7, 0.5, 0.05];
+    let scoring = rank_scores(scores(&probs), day(1), &ScorerConfig::default(), None).unwrap();
+    // scipy 1.17.1 percentileofscore(probs, p, kind="mean"), bench/drift_reference.py.
+    let expected = [93.75, 18.75, 56.25, 56.25, 31.25, 81.25, 56.25, 6.25];
+    for (i, &pct) in expected.iter().enumerate() {
+        let c = scoring.get(&CustomerId::new(format!("c{i}"))).unwrap();
+        assert_abs_diff_eq!(c.percentile, pct, epsilon = 1e-12);
+        assert_abs_diff_eq!(c.risk_score, 100.0 * probs[i], epsilon = 1e-12);
+    }
+    // Riskiest first; ties by id.
+    let order: Vec<&str> = scoring.customers().iter().map(|c| c.customer.as_str()).collect();
+    assert_eq!(order, ["c0", "c5", "c2", "c3", "c6", "c4", "c1", "c7"]);
+    // Default cut-offs: 0.9 high; 0.7 and the three 0.5s medium (50 ≤ score < 75); the rest low.
+    let t = scoring.tier_counts();
+    assert_eq!((t.low, t.medium, t.high), (3, 4, 1));
+    assert!(scoring.customers().iter().all(|c| c.change.is_none()));
+}
+
+#[test]
+fn quantile_tiers_take_the_top_shares_of_the_population() {
+    let probs: Vec<f64> = (0..20).map(|i| i as f64 / 40.0).collect();
+    let config = ScorerConfig { cutoffs: TierCutoffs::Quantile { medium: 0.5, high: 0.9 }, reasons: 3 };
+    let scoring = rank_scores(scores(&probs), day(1), &config, None).unwrap();
+    let t = scoring.tier_counts();
+    // 20 distinct scores: top 10% = 2 high, next 40% = 8 medium, bottom half = 10 low.
+    assert_eq!((t.low, t.medium, t.high), (10, 8, 2));
+    assert_eq!(scoring.customers()[0].tier, RiskTier::High);
+    assert_eq!(scoring.customers()[2].tier, RiskTier::Medium);
+}
+
+#[test]
+fn ranking_reports_change_since_the_previous_scoring() {
+    let first = rank_scores(scores(&[0.2, 0.6, 0.8]), day(1), &ScorerConfig::default(), None).unwrap();
+    let mut now = scores(&[0.55, 0.6, 0.3]);
+    now.push(CustomerScore { customer: CustomerId::new("new"), probability: 0.9, reasons: vec![] });
+    let second = rank_scores(now, day(8), &ScorerConfig::default(), Some(&first)).unwrap();
+    let c0 = second.get(&CustomerId::new("c0")).unwrap();
+    let change = c0.change.as_ref().unwrap();
+    assert_eq!((change.previous_tier, c0.tier, change.previous_as_of), (RiskTier::Low, RiskTier::Medium, day(1)));
+    assert_abs_diff_eq!(change.probability_delta, 0.35, epsilon = 1e-12);
+    assert_abs_diff_eq!(
+        second.get(&CustomerId::new("c2")).unwrap().change.as_ref().unwrap().probability_delta,
+        -0.5,
+        epsilon = 1e-12
+    );
+    assert!(second.get(&CustomerId::new("new")).unwrap().change.is_none());
+    let escalated: Vec<&str> = second.escalated().map(|c| c.customer.as_str()).collect();
+    assert_eq!(escalated, ["c0"]);
+}
+
+#[test]
+fn ranking_rejects_bad_cutoffs_empty_input_and_bad_probabilities() {
+    let out_of_order = ScorerConfig { cutoffs: TierCutoffs::Score { medium: 80.0, high: 75.0 }, reasons: 3 };
+    assert!(matches!(
+        rank_scores(scores(&[0.5]), day(1), &out_of_order, None),
+        Err(Error::InvalidParameter { name: "tier cut-offs", .. })
+    ));
+    let out_of_range = ScorerConfig { cutoffs: TierCutoffs::Quantile { medium: 0.5, high: 1.5 }, reasons: 3 };
+    assert!(matches!(
+        rank_scores(scores(&[0.5]), day(1), &out_of_range, None),
+        Err(Error::InvalidParameter { name: "high cut-off", .. })
+    ));
+    let nan = ScorerConfig { cutoffs: TierCutoffs::Score { medium: f64::NAN, high: 75.0 }, reasons: 3 };
+    assert!(matches!(rank_scores(scores(&[0.5]), day(1), &nan, None), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(rank_scores(vec![], day(1), &ScorerConfig::default(), None), Err(Error::EmptyData { .. })));
+    assert!(matches!(
+        rank_scores(scores(&[0.5, f64::NAN]), day(1), &ScorerConfig::default(), None),
+        Err(Error::NonFinite { row: 1, .. })
+    ));
+    assert!(matches!(
+        rank_scores(scores(&[1.5]), day(1), &ScorerConfig::default(), None),
+        Err(Error::InvalidParameter { name: "probability", .. })
+    ));
+    let mut twice = scores(&[0.5]);
+    twice.extend(scores(&[0.6]));
+    assert!(matches!(
+        rank_scores(twice, day(1), &ScorerConfig::default(), None),
+        Err(Error::InvalidParameter { name: "customer", .. })
+    ));
+}
+
+#[test]
+fn scorer_matches_the_pipeline_scores_and_reports_progress() {
+    use churnguard::classify::LogisticRegression;
+    use churnguard::data::EventLog;
+    use churnguard::pipeline::Pipeline;
+    use churnguard::progress::{ProgressUpdate, Silent};
+    use churnguard::sim::{Population, SimConfig};
+    use churnguard::warn::Scorer;
+    use std::sync::Mutex;
+
+    let pop = Population::generate(&SimConfig { n_customers: 400, ..SimConfig::default() }).unwrap();
+    let log = EventLog::from_source(pop.records()).unwrap();
+    let train = [Timestamp::from_ymd(2024, 4, 1).unwrap()];
+    let fitted = Pipeline::new(LogisticRegression::params()).fit_log(&log, &train, &Silent).unwrap();
+    let at = Timestamp::from_ymd(2024, 10, 1).unwrap();
+    let direct = fitted.score_log(&log, at, 2, &Silent).unwrap();
+    let scorer = Scorer::new(fitted, ScorerConfig { reasons: 2, ..ScorerConfig::default() }).unwrap();
+    let stages = Mutex::new(Vec::new());
+    let record = |u: ProgressUpdate<'_>| stages.lock().unwrap().push((u.stage.to_string(), u.done, u.total));
+    let scoring = scorer.score_log(&log, at, None, &record).unwrap();
+    assert_eq!(scoring.customers().len(), direct.len());
+    for (a, b) in scoring.customers().iter().zip(&direct) {
+        assert_eq!((&a.customer, a.probability, &a.reasons), (&b.customer, b.probability, &b.reasons));
+    }
+    let stages = stages.into_inner().unwrap();
+    assert_eq!(stages.last().unwrap(), &("ranking".to_string(), 1, 1));
+    assert!(stages.iter().any(|(s, done, total)| s == "scoring" && done == total && *total == direct.len()));
+    // Rescoring later with the first result as `previous` fills in the change for returning customers.
+    let later = scorer.score_log(&log, Timestamp::from_ymd(2024, 11, 1).unwrap(), Some(&scoring), &Silent).unwrap();
+    let returning = later.customers().iter().filter(|c| c.change.is_some()).count();
+    assert!(returning > 0);
+    // Drift between the training date and the scoring date covers every feature plus the score.
+    let report = scorer.drift(&log, train[0], at, &DriftThresholds::default()).unwrap();
+    assert_eq!(report.features.len(), scorer.pipeline().model().preprocessor().input_names().len());
+    assert!(report.score.is_some());
+}

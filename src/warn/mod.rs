@@ -8,8 +8,12 @@
 //! turns the scored population into retention actions.
 
 mod drift;
+mod score;
 
 pub use self::drift::{
     DriftAlert, DriftLevel, DriftReport, DriftThresholds, FeatureDrift, KsTest, PSI_EPSILON, drift, kolmogorov_sf,
     ks_two_sample, psi, score_drift,
+};
+pub use self::score::{
+    CustomerRisk, RiskChange, RiskTier, Scorer, ScorerConfig, Scoring, TierCounts, TierCutoffs, rank_scores,
 };
