@@ -12,6 +12,8 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod progress;
 pub mod regression;
+/// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.
+pub mod retain;
 pub mod sim;
 mod time;
 /// Early warning: risk tiers, scoring output for marketing tools, and feature/score drift.
