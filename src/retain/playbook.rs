@@ -27,7 +27,7 @@ pub enum ActionKind {
 
 impl fmt::Display for ActionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ActionKind::Discount => "discount",
             ActionKind::CareMessage => "care message",
             ActionKind::SupportCall => "support call",

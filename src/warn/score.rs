@@ -32,7 +32,7 @@ pub enum RiskTier {
 
 impl fmt::Display for RiskTier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             RiskTier::Low => "low",
             RiskTier::Medium => "medium",
             RiskTier::High => "high",
