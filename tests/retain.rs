@@ -186,13 +186,15 @@ fn greedy_optimality_gap_against_the_exact_solver_is_small_on_random_instances()
     }
     let mean = sum / n as f64;
     println!("greedy gap over {n} instances: worst {worst:.4}, mean {mean:.5}, optimal in {optimal}");
-    // Measured (ChaCha8 seed 7, 2000 instances, 1861 with a positive optimum): worst gap 0.3797,
-    // mean 0.01377, optimal in 1520 (81.7%). The bounds sit just above that measurement; the worst
-    // case stays under the 1/2 guarantee of the modified greedy for the 0-1 knapsack (Martello & Toth 1990).
+    // Measured (ChaCha8 seed 7, 2000 instances, 1861 with a positive optimum): worst gap 0.1750,
+    // mean 0.00217, optimal in 1780 (95.6%). (Plain density greedy + best single item measured
+    // worst 0.3797, mean 0.01377, optimal in 1520 on the same instances.) Bounds sit just above.
+    // NB: with ≤ 24 candidates, the 8 forced starts cover a third of them, so small cases flatter
+    // the forced starts; see the larger-instance measurement below.
     assert_eq!(n, 1861);
-    assert!(worst < 0.40, "worst gap {worst}");
-    assert!(mean < 0.015, "mean gap {mean}");
-    assert!(optimal as f64 / n as f64 > 0.80, "optimal in {optimal} of {n}");
+    assert!(worst < 0.18, "worst gap {worst}");
+    assert!(mean < 0.003, "mean gap {mean}");
+    assert!(optimal as f64 / n as f64 > 0.95, "optimal in {optimal} of {n}");
 }
 
 #[test]
@@ -211,4 +213,43 @@ fn reason_summary_ranks_positive_reasons_of_the_at_risk_population() {
     assert_abs_diff_eq!(summary[0].total_contribution, 1.4, epsilon = 1e-12);
     assert_abs_diff_eq!(summary[1].total_contribution, 1.2, epsilon = 1e-12);
     assert_eq!(reason_summary(&customers, RiskTier::Low).len(), 3);
+}
+
+/// Larger instances (16–20 customers, 1–3 actions each): the exact search is slower, so 150 instances.
+#[test]
+fn greedy_optimality_gap_stays_small_on_larger_random_instances() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (mut worst, mut sum, mut n) = (0.0f64, 0.0, 0usize);
+    for _ in 0..150 {
+        let customers = rng.gen_range(16..=20);
+        let mut c = Vec::new();
+        let mut cheapest = 0.0;
+        for customer in 0..customers {
+            let k = rng.gen_range(1..=3);
+            let mut min_cost = f64::INFINITY;
+            for _ in 0..k {
+                let cost = rng.gen_range(1.0..10.0);
+                min_cost = f64::min(min_cost, cost);
+                c.push(Candidate { customer, cost, value: rng.gen_range(-2.0..15.0) });
+            }
+            cheapest += min_cost;
+        }
+        let budget = cheapest * rng.gen_range(0.2..0.6);
+        let exact = select_exact(&c, budget).unwrap();
+        let greedy = select_greedy(&c, budget).unwrap();
+        assert!(greedy.total_value <= exact.total_value + 1e-9);
+        if exact.total_value > 0.0 {
+            let gap = (exact.total_value - greedy.total_value) / exact.total_value;
+            worst = worst.max(gap);
+            sum += gap;
+            n += 1;
+        }
+    }
+    let mean = sum / n as f64;
+    println!("larger instances: greedy gap over {n}: worst {worst:.4}, mean {mean:.5}");
+    // Measured (ChaCha8 seed 11, 150 instances, all with a positive optimum): worst gap 0.0605,
+    // mean 0.00436. Bounds sit just above.
+    assert_eq!(n, 150);
+    assert!(worst < 0.07, "worst gap {worst}");
+    assert!(mean < 0.005, "mean gap {mean}");
 }

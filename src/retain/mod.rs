@@ -14,4 +14,4 @@ mod select;
 
 pub use self::playbook::{Action, ActionKind, Assignment, CustomerValues, Playbook, RetentionPlan, Rule, Solver};
 pub use self::reasons::{ReasonCount, reason_summary};
-pub use self::select::{Candidate, EXACT_MAX_CUSTOMERS, Selection, select_exact, select_greedy};
+pub use self::select::{Candidate, EXACT_MAX_CUSTOMERS, FORCED_STARTS, Selection, select_exact, select_greedy};

@@ -59,11 +59,12 @@ fn check(candidates: &[Candidate], budget: f64) -> Result<()> {
 
 /// Greedy selection: candidates with positive value in decreasing order of value
 /// density (value / cost; free actions first), each taken if its customer has no
-/// action yet and it fits the remaining budget; then one upgrade pass (switch a
-/// chosen customer to a more valuable action of theirs if the budget allows); and
-/// finally the single most valuable affordable candidate if that alone is worth more
-/// (the modified greedy of Martello & Toth 1990, *Knapsack Problems*, §2.4, which
-/// guards against one dense cheap item blocking a large one).
+/// action yet and it fits the remaining budget, followed by an upgrade pass (switch a
+/// chosen customer to a more valuable action of theirs if the budget allows). The
+/// pass is repeated with each of the [`FORCED_STARTS`] most valuable candidates
+/// forced in first (so one dense cheap action cannot block a large one), and compared
+/// with the LP-relaxation greedy of Sinha & Zoltners (1979); the best result wins.
+/// Cost O(n log n + [`FORCED_STARTS`]·n) for n candidates.
 ///
 /// Deterministic: ties break by value, then candidate index.
 ///
@@ -78,10 +79,45 @@ pub fn select_greedy(candidates: &[Candidate], budget: f64) -> Result<Selection>
         let (ca, cb) = (&candidates[a], &candidates[b]);
         density(cb).total_cmp(&density(ca)).then(cb.value.total_cmp(&ca.value)).then(a.cmp(&b))
     });
+    let mut by_value = order.clone();
+    by_value.sort_by(|&a, &b| candidates[b].value.total_cmp(&candidates[a].value).then(a.cmp(&b)));
     let n_customers = candidates.iter().map(|c| c.customer + 1).max().unwrap_or(0);
+    let pass = |forced: Option<usize>| {
+        Selection::from_chosen(candidates, density_pass(candidates, &order, &by_value, n_customers, limit, forced))
+    };
+    let mut best = pass(None);
+    // Forced starts (Sahni 1975, "Approximate algorithms for the 0/1 knapsack problem", J. ACM 22(1),
+    // with k = 1, capped): put one of the most valuable affordable candidates in first, fill greedily.
+    for &f in by_value.iter().filter(|&&i| candidates[i].cost <= limit).take(FORCED_STARTS) {
+        let s = pass(Some(f));
+        if s.total_value > best.total_value {
+            best = s;
+        }
+    }
+    let hull = Selection::from_chosen(candidates, hull_greedy(candidates, limit));
+    if hull.total_value > best.total_value {
+        best = hull;
+    }
+    Ok(best)
+}
+
+/// How many of the most valuable candidates [`select_greedy`] tries as a forced first choice.
+pub const FORCED_STARTS: usize = 8;
+
+/// One density-ordered pass (optionally starting from a forced candidate), then an
+/// upgrade pass that moves a chosen customer to a more valuable action of theirs
+/// when the budget allows. Returns chosen indices.
+fn density_pass(
+    candidates: &[Candidate],
+    order: &[usize],
+    by_value: &[usize],
+    n_customers: usize,
+    limit: f64,
+    forced: Option<usize>,
+) -> Vec<usize> {
     let mut assigned: Vec<Option<usize>> = vec![None; n_customers];
     let mut spent = 0.0;
-    for &i in &order {
+    for &i in forced.iter().chain(order) {
         let c = &candidates[i];
         if let Some(slot) = assigned.get_mut(c.customer) {
             if slot.is_none() && spent + c.cost <= limit {
@@ -90,11 +126,11 @@ pub fn select_greedy(candidates: &[Candidate], budget: f64) -> Result<Selection>
             }
         }
     }
-    // Upgrade pass, most valuable candidates first.
-    let mut by_value = order.clone();
-    by_value.sort_by(|&a, &b| candidates[b].value.total_cmp(&candidates[a].value).then(a.cmp(&b)));
-    for &i in &by_value {
+    for &i in by_value {
         let c = &candidates[i];
+        if forced.is_some_and(|f| candidates[f].customer == c.customer) {
+            continue;
+        }
         let Some(slot) = assigned.get_mut(c.customer) else { continue };
         let Some(cur) = slot.and_then(|current| candidates.get(current)) else { continue };
         if c.value > cur.value && spent - cur.cost + c.cost <= limit {
@@ -102,16 +138,80 @@ pub fn select_greedy(candidates: &[Candidate], budget: f64) -> Result<Selection>
             *slot = Some(i);
         }
     }
-    let greedy = Selection::from_chosen(candidates, assigned.into_iter().flatten().collect());
-    let best_single = order
-        .iter()
-        .copied()
-        .filter(|&i| candidates[i].cost <= limit)
-        .max_by(|&a, &b| candidates[a].value.total_cmp(&candidates[b].value).then(b.cmp(&a)));
-    match best_single {
-        Some(i) if candidates[i].value > greedy.total_value => Ok(Selection::from_chosen(candidates, vec![i])),
-        _ => Ok(greedy),
+    assigned.into_iter().flatten().collect()
+}
+
+/// Greedy on the LP relaxation of the multiple-choice knapsack (Sinha & Zoltners 1979,
+/// "The multiple-choice knapsack problem", Oper. Res. 27(3)): per customer, the upper
+/// convex hull of (cost, value) from "no action" at (0, 0); then every hull step, in
+/// decreasing order of incremental value per cost, upgrades its customer if it fits.
+/// A customer whose step does not fit takes no later step. Returns chosen indices.
+fn hull_greedy(candidates: &[Candidate], limit: f64) -> Vec<usize> {
+    let n_customers = candidates.iter().map(|c| c.customer + 1).max().unwrap_or(0);
+    let mut by_customer: Vec<Vec<usize>> = vec![Vec::new(); n_customers];
+    for (i, c) in candidates.iter().enumerate() {
+        if c.value > 0.0 && c.cost <= limit {
+            if let Some(g) = by_customer.get_mut(c.customer) {
+                g.push(i);
+            }
+        }
     }
+    // Steps: (customer, candidate, Δcost, Δvalue), efficiencies decreasing within a customer.
+    let mut steps: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for (customer, mut g) in by_customer.into_iter().enumerate() {
+        g.sort_by(|&a, &b| {
+            candidates[a].cost.total_cmp(&candidates[b].cost).then(candidates[b].value.total_cmp(&candidates[a].value))
+        });
+        let mut hull: Vec<usize> = Vec::new();
+        for i in g {
+            let (c, v) = (candidates[i].cost, candidates[i].value);
+            let (last_c, last_v) = hull.last().map_or((0.0, 0.0), |&h| (candidates[h].cost, candidates[h].value));
+            if v <= last_v {
+                continue; // dominated: costs at least as much for no more value
+            }
+            hull.push(i);
+            // Drop middle points that lie on or below the chord (LP-dominated).
+            while hull.len() >= 2 {
+                let k = hull.len();
+                let (b, m) = (hull[k - 1], hull[k - 2]);
+                let (pc, pv) =
+                    if k >= 3 { (candidates[hull[k - 3]].cost, candidates[hull[k - 3]].value) } else { (0.0, 0.0) };
+                let e1 = (candidates[m].value - pv) / (candidates[m].cost - pc).max(1e-300);
+                let e2 =
+                    (candidates[b].value - candidates[m].value) / (candidates[b].cost - candidates[m].cost).max(1e-300);
+                if e2 >= e1 {
+                    hull.remove(k - 2);
+                } else {
+                    break;
+                }
+            }
+            let _ = (last_c, c);
+        }
+        let (mut pc, mut pv) = (0.0, 0.0);
+        for &i in &hull {
+            steps.push((customer, i, candidates[i].cost - pc, candidates[i].value - pv));
+            pc = candidates[i].cost;
+            pv = candidates[i].value;
+        }
+    }
+    let eff = |s: &(usize, usize, f64, f64)| if s.2 > 0.0 { s.3 / s.2 } else { f64::INFINITY };
+    steps.sort_by(|a, b| eff(b).total_cmp(&eff(a)).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    let mut current: Vec<Option<usize>> = vec![None; n_customers];
+    let mut frozen = vec![false; n_customers];
+    let mut spent = 0.0;
+    for (customer, i, dc, _) in steps {
+        let (Some(slot), Some(stop)) = (current.get_mut(customer), frozen.get_mut(customer)) else { continue };
+        if *stop {
+            continue;
+        }
+        if spent + dc <= limit {
+            *slot = Some(i);
+            spent += dc;
+        } else {
+            *stop = true;
+        }
+    }
+    current.into_iter().flatten().collect()
 }
 
 /// Exact selection by branch and bound over customers (each takes one of its
