@@ -164,9 +164,8 @@ fn hull_greedy(candidates: &[Candidate], limit: f64) -> Vec<usize> {
         });
         let mut hull: Vec<usize> = Vec::new();
         for i in g {
-            let (c, v) = (candidates[i].cost, candidates[i].value);
-            let (last_c, last_v) = hull.last().map_or((0.0, 0.0), |&h| (candidates[h].cost, candidates[h].value));
-            if v <= last_v {
+            let last_v = hull.last().map_or(0.0, |&h| candidates[h].value);
+            if candidates[i].value <= last_v {
                 continue; // dominated: costs at least as much for no more value
             }
             hull.push(i);
@@ -185,7 +184,6 @@ fn hull_greedy(candidates: &[Candidate], limit: f64) -> Vec<usize> {
                     break;
                 }
             }
-            let _ = (last_c, c);
         }
         let (mut pc, mut pv) = (0.0, 0.0);
         for &i in &hull {
