@@ -283,3 +283,15 @@ fn scorer_matches_the_pipeline_scores_and_reports_progress() {
     assert_eq!(report.features.len(), scorer.pipeline().model().preprocessor().input_names().len());
     assert!(report.score.is_some());
 }
+
+#[test]
+fn scoring_exports_to_json_with_snake_case_tiers_and_round_trips() {
+    let scoring = rank_scores(scores(&[0.8, 0.2]), day(1), &ScorerConfig::default(), None).unwrap();
+    let json = serde_json::to_value(&scoring).unwrap();
+    let first = &json["customers"][0];
+    assert_eq!(first["customer"], "c0");
+    assert_eq!(first["tier"], "high");
+    assert_eq!(first["percentile"], 75.0);
+    let back: churnguard::warn::Scoring = serde_json::from_value(json).unwrap();
+    assert_eq!(back, scoring);
+}
