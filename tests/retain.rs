@@ -253,3 +253,17 @@ fn greedy_optimality_gap_stays_small_on_larger_random_instances() {
     assert!(worst < 0.07, "worst gap {worst}");
     assert!(mean < 0.005, "mean gap {mean}");
 }
+
+#[test]
+fn selection_handles_arbitrary_customer_indices() {
+    let c = [
+        Candidate { customer: usize::MAX, cost: 2.0, value: 5.0 },
+        Candidate { customer: usize::MAX, cost: 1.0, value: 4.0 },
+        Candidate { customer: 7, cost: 3.0, value: 6.0 },
+    ];
+    // Budget 5: best is customer MAX's first action (2) + customer 7 (3) = 11 (by hand).
+    for s in [select_greedy(&c, 5.0).unwrap(), select_exact(&c, 5.0).unwrap()] {
+        assert_eq!(s.chosen, [0, 2]);
+        assert_abs_diff_eq!(s.total_value, 11.0, epsilon = 1e-12);
+    }
+}

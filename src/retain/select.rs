@@ -72,6 +72,16 @@ fn check(candidates: &[Candidate], budget: f64) -> Result<()> {
 /// negative cost ([`Error::NegativeCost`]).
 pub fn select_greedy(candidates: &[Candidate], budget: f64) -> Result<Selection> {
     check(candidates, budget)?;
+    // Dense customer indices, so per-customer tables are as small as the input whatever the ids.
+    let mut dense: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let remapped: Vec<Candidate> = candidates
+        .iter()
+        .map(|c| {
+            let next = dense.len();
+            Candidate { customer: *dense.entry(c.customer).or_insert(next), ..*c }
+        })
+        .collect();
+    let candidates = remapped.as_slice();
     let limit = budget + BUDGET_TOLERANCE;
     let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].value > 0.0).collect();
     let density = |c: &Candidate| if c.cost > 0.0 { c.value / c.cost } else { f64::INFINITY };
