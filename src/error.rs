@@ -317,11 +317,28 @@ pub enum Error {
         /// Customers analysed.
         n: usize,
     },
+
+    /// A retention action with a negative cost.
+    #[error("retention action `{action}` has negative cost {cost}: costs must be ≥ 0")]
+    NegativeCost {
+        /// The action's name.
+        action: String,
+        /// The cost given.
+        cost: f64,
+    },
+
+    /// No rule of a retention playbook applies to any of the customers offered, so no
+    /// plan can be made (check the rules' tiers, reasons and segments).
+    #[error("no playbook action is eligible for any of the {customers} customers")]
+    NoEligibleAction {
+        /// How many customers were offered to the playbook.
+        customers: usize,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.
 ///
-/// ```ignore
+/// ```text
 /// ensure!(k >= 2, Error::InvalidParameter { name: "k", value: k.to_string(), reason: "need at least 2 folds" });
 /// ```
 macro_rules! ensure {

@@ -12,8 +12,12 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod progress;
 pub mod regression;
+/// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.
+pub mod retain;
 pub mod sim;
 mod time;
+/// Early warning: risk tiers, scoring output for marketing tools, and feature/score drift.
+pub mod warn;
 
 pub use crate::error::{Error, Result};
 pub use crate::time::{Days, SECONDS_PER_DAY, Timestamp};
