@@ -1,0 +1,48 @@
+"""Reference values and timing for churnguard::cluster (k-means, silhouette, RFM scores).
+
+Usage:
+  python bench/kmeans_sklearn.py fixture      # writes tests/fixtures/cluster_blobs.csv, prints sklearn reference values
+  python bench/kmeans_sklearn.py time FILE.csv K N_INIT MAX_ITER   # times sklearn KMeans on a CSV (no header)
+
+scikit-learn 1.9.1, numpy 2.4.6 (bench/requirements.txt).
+"""
+import sys
+import time
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+
+def fixture():
+    rng = np.random.default_rng(20261125)
+    centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 1.0], [0.0, 6.0, -1.0], [6.0, 6.0, 3.0]])
+    x = np.vstack([c + rng.normal(scale=1.0, size=(75, 3)) for c in centres])
+    np.savetxt("tests/fixtures/cluster_blobs.csv", x, delimiter=",", fmt="%.17g")
+    x = np.loadtxt("tests/fixtures/cluster_blobs.csv", delimiter=",")
+    km = KMeans(n_clusters=4, n_init=10, max_iter=300, tol=1e-4, random_state=0, algorithm="lloyd").fit(x)
+    print(f"sklearn KMeans k=4 inertia = {km.inertia_:.12f}")
+    print(f"silhouette (sklearn labels) = {silhouette_score(x, km.labels_):.12f}")
+    sizes = sorted(np.bincount(km.labels_).tolist())
+    print(f"cluster sizes = {sizes}")
+    for k in (2, 3, 5):
+        km = KMeans(n_clusters=k, n_init=10, max_iter=300, random_state=0).fit(x)
+        print(f"k={k}: inertia = {km.inertia_:.12f}, silhouette = {silhouette_score(x, km.labels_):.12f}")
+
+
+def timing(path, k, n_init, max_iter):
+    x = np.loadtxt(path, delimiter=",") if not path.endswith(".npy") else np.load(path)
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=0, algorithm="lloyd").fit(x)
+        best = min(best, time.perf_counter() - t)
+    print(f"sklearn KMeans {x.shape[0]}x{x.shape[1]} k={k} n_init={n_init} max_iter={max_iter}: "
+          f"best of 3 = {best:.3f} s, inertia = {km.inertia_:.6f}, iterations = {km.n_iter_}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "fixture":
+        fixture()
+    else:
+        timing(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
