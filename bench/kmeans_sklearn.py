@@ -1,6 +1,7 @@
 """Reference values and timing for churnguard::cluster (k-means, silhouette, RFM scores).
 
 Usage:
+  python bench/kmeans_sklearn.py profile      # standardised differences and Wilson intervals for the profile tests
   python bench/kmeans_sklearn.py fixture      # writes tests/fixtures/cluster_blobs.csv, prints sklearn reference values
   python bench/kmeans_sklearn.py time FILE.csv K N_INIT MAX_ITER   # times sklearn KMeans on a CSV (no header)
 
@@ -30,6 +31,23 @@ def fixture():
         print(f"k={k}: inertia = {km.inertia_:.12f}, silhouette = {silhouette_score(x, km.labels_):.12f}")
 
 
+def profile():
+    """Standardised mean differences (Austin 2009 eq. 1, population variances) for the tiny
+    profile test in tests/cluster.rs, and Wilson intervals (statsmodels proportion_confint)."""
+    import numpy as np
+    from statsmodels.stats.proportion import proportion_confint
+    x1 = np.array([1, 2, 3, 4, 10, 11, 12, 13.0])
+    x2 = np.array([5, 5, 6, 6, 5, 6, 5, 6.0])
+    seg = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    for name, x in (("x1", x1), ("x2", x2)):
+        a, b = x[seg == 1], x[seg == 0]
+        d = (a.mean() - b.mean()) / np.sqrt((a.var() + b.var()) / 2)
+        print(f"segment 1 {name}: smd = {d:.15f}, mean = {a.mean()}, median = {np.median(a)}")
+    for c, n in [(1, 4), (3, 4), (7, 40), (0, 25), (30, 30), (120, 1000)]:
+        lo, hi = proportion_confint(c, n, alpha=0.05, method="wilson")
+        print(f"wilson {c}/{n}: [{lo:.15f}, {hi:.15f}]")
+
+
 def timing(path, k, n_init, max_iter):
     x = np.loadtxt(path, delimiter=",") if not path.endswith(".npy") else np.load(path)
     best = float("inf")
@@ -44,5 +62,7 @@ def timing(path, k, n_init, max_iter):
 if __name__ == "__main__":
     if sys.argv[1] == "fixture":
         fixture()
+    elif sys.argv[1] == "profile":
+        profile()
     else:
         timing(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

@@ -169,3 +169,114 @@ fn segmenter_imputes_missing_values_with_the_median_and_ignores_constant_columns
     assert_eq!(labels[0], labels[1]);
     assert_ne!(labels[0], labels[3]);
 }
+
+mod profiles {
+    use super::*;
+    use churnguard::classify::LogisticRegression;
+    use churnguard::cluster::{ProfileInputs, ProfileParams, profile_segments, wilson_interval};
+    use churnguard::model::{ChurnModel, Dataset};
+
+    fn tiny() -> (FeatureMatrix, Vec<usize>, Vec<bool>) {
+        let x =
+            array![[1.0, 5.0], [2.0, 5.0], [3.0, 6.0], [4.0, 6.0], [10.0, 5.0], [11.0, 6.0], [12.0, 5.0], [13.0, 6.0]];
+        let churned = vec![false, false, false, true, true, true, true, false];
+        (matrix(x, &["x1", "x2"]), vec![0, 0, 0, 0, 1, 1, 1, 1], churned)
+    }
+
+    #[test]
+    fn wilson_interval_matches_statsmodels() {
+        // statsmodels 0.15.0 proportion_confint(method="wilson"), bench/kmeans_sklearn.py profile.
+        for (c, n, lo, hi) in [
+            (7, 40, 0.087454137460359, 0.319499903317877),
+            (0, 25, 0.0, 0.133192250939049),
+            (30, 30, 0.886486606826031, 1.0),
+            (120, 1000, 0.101299260601309, 0.141609075847713),
+        ] {
+            let ci = wilson_interval(c, n, 0.95).unwrap();
+            approx::assert_abs_diff_eq!(ci.lower, lo, epsilon = 1e-9);
+            approx::assert_abs_diff_eq!(ci.upper, hi, epsilon = 1e-9);
+        }
+        assert!(matches!(wilson_interval(1, 2, 1.0), Err(Error::InvalidParameter { name: "confidence", .. })));
+    }
+
+    #[test]
+    fn profile_reports_size_churn_lift_and_separating_features() {
+        let (data, segments, churned) = tiny();
+        let inputs =
+            ProfileInputs { features: &data, segments: &segments, k: 2, churned: &churned, model: None, clv: None };
+        let p = profile_segments(&inputs, &ProfileParams::default()).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[1].size, p[1].churned), (4, 3));
+        assert_relative_eq!(p[1].share, 0.5);
+        assert_relative_eq!(p[1].churn_rate, 0.75);
+        // Base rate 4/8: lift 1.5 for segment 1, 0.5 for segment 0.
+        assert_relative_eq!(p[1].lift, 1.5, max_relative = 1e-12);
+        assert_relative_eq!(p[0].lift, 0.5, max_relative = 1e-12);
+        // Wilson 3/4 from statsmodels 0.15.0 (bench/kmeans_sklearn.py profile), divided by the base rate 0.5.
+        assert_relative_eq!(p[1].churn_rate_ci.lower, 0.300641842582402, max_relative = 1e-9);
+        assert_relative_eq!(p[1].lift_ci.upper, 0.954412739190299 / 0.5, max_relative = 1e-9);
+        // Standardised difference of x1 for segment 1: numpy, bench/kmeans_sklearn.py profile.
+        let top = &p[1].separating[0];
+        assert_eq!(top.feature, "x1");
+        assert_relative_eq!(top.standardized_difference, 8.049844718999243, max_relative = 1e-12);
+        assert_relative_eq!(top.mean, 11.5);
+        assert_relative_eq!(top.median, 11.5);
+        assert_relative_eq!(top.rest_mean, 2.5);
+        // x2 does not separate (d = 0), so it stays out of the label.
+        assert_eq!(p[1].label, "high x1");
+        assert_eq!(p[0].label, "low x1");
+        assert!(p[1].mean_predicted_churn.is_none());
+    }
+
+    #[test]
+    fn profile_averages_model_predictions_and_clv_per_segment() {
+        let (data, segments, churned) = tiny();
+        let names = data.numeric_names().to_vec();
+        let x = data.numeric().to_owned();
+        let model = LogisticRegression::params().fit(&Dataset::new(x.view(), &churned, &names).unwrap()).unwrap();
+        let probs = model.predict_proba(x.view()).unwrap();
+        let clv = [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0];
+        let inputs = ProfileInputs {
+            features: &data,
+            segments: &segments,
+            k: 2,
+            churned: &churned,
+            model: Some((&model, x.view())),
+            clv: Some(&clv),
+        };
+        let p = profile_segments(&inputs, &ProfileParams::default()).unwrap();
+        let expected: f64 = probs.iter().skip(4).sum::<f64>() / 4.0;
+        assert_relative_eq!(p[1].mean_predicted_churn.unwrap(), expected, max_relative = 1e-12);
+        assert_relative_eq!(p[1].mean_clv.unwrap(), 25.0);
+        assert_relative_eq!(p[0].mean_clv.unwrap(), 2.5);
+    }
+
+    #[test]
+    fn profile_rejects_mismatched_or_degenerate_input() {
+        let (data, segments, churned) = tiny();
+        let base =
+            ProfileInputs { features: &data, segments: &segments, k: 2, churned: &churned, model: None, clv: None };
+        let params = ProfileParams::default();
+        let short = [false; 3];
+        assert!(matches!(
+            profile_segments(&ProfileInputs { churned: &short, ..base }, &params),
+            Err(Error::ShapeMismatch { what: "churn labels vs rows", .. })
+        ));
+        assert!(matches!(
+            profile_segments(&ProfileInputs { k: 1, ..base }, &params),
+            Err(Error::ShapeMismatch { what: "segment index vs k", .. })
+        ));
+        let none = [false; 8];
+        assert!(matches!(
+            profile_segments(&ProfileInputs { churned: &none, ..base }, &params),
+            Err(Error::SingleClass { class: false, n: 8 })
+        ));
+        let bad_clv = [f64::NAN; 8];
+        assert!(matches!(
+            profile_segments(&ProfileInputs { clv: Some(&bad_clv), ..base }, &params),
+            Err(Error::NonFinite { row: 0, .. })
+        ));
+        let cols = ProfileParams { columns: vec!["nope".into()], ..ProfileParams::default() };
+        assert!(matches!(profile_segments(&base, &cols), Err(Error::MissingFeature { .. })));
+    }
+}

@@ -9,6 +9,9 @@
 //!   median-imputed and scaled; [`SegmenterParams::choose_k`] returns the
 //!   silhouette and inertia per k; segmenters assign new customers
 //!   ([`Segmenter::predict`]) and are saved as versioned JSON.
+//! - [`profile_segments`] → one [`SegmentProfile`] per segment: size, churn rate
+//!   and lift with 95% intervals, the features that separate it (standardised
+//!   mean difference), mean predicted churn / CLV, and a readable label.
 //!
 //! The k-means is our own Lloyd's algorithm with greedy k-means++ seeding
 //! ([`kmeans`]) rather than linfa-clustering's: we need bit-identical results
@@ -18,7 +21,11 @@
 //! extra dependency tree.
 
 mod kmeans;
+mod profile;
 mod segmenter;
 
 pub use self::kmeans::{KMeansFit, KMeansParams, kmeans, silhouette};
+pub use self::profile::{
+    FeatureContrast, Interval, ProfileInputs, ProfileParams, SegmentProfile, profile_segments, wilson_interval,
+};
 pub use self::segmenter::{KScore, KSelection, SEGMENTER_FORMAT_VERSION, Segmenter, SegmenterParams};
