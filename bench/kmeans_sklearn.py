@@ -1,6 +1,7 @@
 """Reference values and timing for churnguard::cluster (k-means, silhouette, RFM scores).
 
 Usage:
+  python bench/kmeans_sklearn.py rfm          # RFM quintile scores for the RFM test
   python bench/kmeans_sklearn.py profile      # standardised differences and Wilson intervals for the profile tests
   python bench/kmeans_sklearn.py fixture      # writes tests/fixtures/cluster_blobs.csv, prints sklearn reference values
   python bench/kmeans_sklearn.py time FILE.csv K N_INIT MAX_ITER   # times sklearn KMeans on a CSV (no header)
@@ -48,6 +49,18 @@ def profile():
         print(f"wilson {c}/{n}: [{lo:.15f}, {hi:.15f}]")
 
 
+def rfm():
+    """Quintile scores from average ranks, ceil(5 * rank / n) (scipy rankdata), for the RFM test."""
+    import numpy as np
+    from scipy.stats import rankdata
+    x = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4], dtype=float)
+    scores = np.clip(np.ceil(5 * rankdata(x, method="average") / len(x)), 1, 5).astype(int)
+    print("frequency", x.astype(int).tolist())
+    print("F scores ", scores.tolist())
+    r = np.clip(np.ceil(5 * rankdata(-x, method="average") / len(x)), 1, 5).astype(int)
+    print("R scores (x as recency days)", r.tolist())
+
+
 def timing(path, k, n_init, max_iter):
     x = np.loadtxt(path, delimiter=",") if not path.endswith(".npy") else np.load(path)
     best = float("inf")
@@ -62,6 +75,8 @@ def timing(path, k, n_init, max_iter):
 if __name__ == "__main__":
     if sys.argv[1] == "fixture":
         fixture()
+    elif sys.argv[1] == "rfm":
+        rfm()
     elif sys.argv[1] == "profile":
         profile()
     else:

@@ -280,3 +280,75 @@ mod profiles {
         assert!(matches!(profile_segments(&base, &cols), Err(Error::MissingFeature { .. })));
     }
 }
+
+mod rfm {
+    use super::*;
+    use churnguard::cluster::{RfmSegment, rfm_churn, rfm_from_features, rfm_scores};
+
+    const X: [f64; 20] = [3., 1., 4., 1., 5., 9., 2., 6., 5., 3., 5., 8., 9., 7., 9., 3., 2., 3., 8., 4.];
+
+    #[test]
+    fn quintile_scores_match_average_rank_reference_and_recency_is_reversed() {
+        let monetary = [1.0; 20];
+        let s = rfm_scores(&X, &X, &monetary).unwrap();
+        // scipy 1.17.1 rankdata(method="average"), ceil(5 rank / n): bench/kmeans_sklearn.py rfm.
+        let f: Vec<u8> = s.iter().map(|s| s.f).collect();
+        assert_eq!(f, vec![2, 1, 3, 1, 3, 5, 1, 4, 3, 2, 3, 5, 5, 4, 5, 2, 1, 2, 5, 3]);
+        let r: Vec<u8> = s.iter().map(|s| s.r).collect();
+        assert_eq!(r, vec![4, 5, 3, 5, 3, 1, 5, 2, 3, 4, 3, 2, 1, 2, 1, 4, 5, 4, 2, 3]);
+        // All-equal spend: one tie block with average rank 10.5 → ⌈5 · 10.5 / 20⌉ = 3.
+        assert!(s.iter().all(|s| s.m == 3));
+    }
+
+    #[test]
+    fn segment_grid_follows_the_documented_rule_table() {
+        use RfmSegment::*;
+        let expected = [
+            // F = 1 … 5, rows R = 1 … 5
+            [Lost, Hibernating, AtRisk, AtRisk, CantLoseThem],
+            [Hibernating, Hibernating, AtRisk, AtRisk, CantLoseThem],
+            [AboutToSleep, AboutToSleep, NeedAttention, Loyal, Loyal],
+            [Promising, PotentialLoyalists, PotentialLoyalists, Loyal, Loyal],
+            [NewCustomers, PotentialLoyalists, PotentialLoyalists, Champions, Champions],
+        ];
+        for r in 1..=5u8 {
+            for f in 1..=5u8 {
+                assert_eq!(RfmSegment::from_scores(r, f), expected[r as usize - 1][f as usize - 1], "R{r} F{f}");
+            }
+        }
+    }
+
+    #[test]
+    fn missing_activity_scores_lowest_and_churn_is_summarised_per_segment() {
+        let recency = [f64::NAN, 2.0, 100.0, 3.0];
+        let freq = [f64::NAN, 10.0, 1.0, 8.0];
+        let spend = [f64::NAN, 100.0, 5.0, 90.0];
+        let s = rfm_scores(&recency, &freq, &spend).unwrap();
+        assert_eq!((s[0].r, s[0].f, s[0].m), (1, 1, 1));
+        assert_eq!(s[0].segment, RfmSegment::Lost);
+        assert_eq!(s[1].segment, RfmSegment::Champions);
+        let churned = [true, false, true, false];
+        let summary = rfm_churn(&s, &churned).unwrap();
+        let lost = summary.iter().find(|x| x.segment == RfmSegment::Lost).unwrap();
+        assert_eq!(lost.size, 1);
+        assert_relative_eq!(lost.lift, 2.0);
+        assert_eq!(summary.iter().map(|x| x.size).sum::<usize>(), 4);
+    }
+
+    #[test]
+    fn rfm_rejects_bad_input() {
+        assert!(matches!(rfm_scores(&[], &[], &[]), Err(Error::EmptyData { .. })));
+        assert!(matches!(rfm_scores(&[1.0], &[1.0, 2.0], &[1.0]), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(
+            rfm_scores(&[1.0, f64::INFINITY], &[1.0, 2.0], &[1.0, 2.0]),
+            Err(Error::NonFinite { row: 1, .. })
+        ));
+        let s = rfm_scores(&[1.0, 2.0], &[1.0, 2.0], &[1.0, 2.0]).unwrap();
+        assert!(matches!(rfm_churn(&s, &[false, false]), Err(Error::SingleClass { .. })));
+        let data = matrix(array![[1.0], [2.0]], &["days_since_last_order"]);
+        assert!(matches!(
+            rfm_from_features(&data, "days_since_last_order", "order_count_365d", "spend_365d"),
+            Err(Error::MissingFeature { .. })
+        ));
+    }
+}

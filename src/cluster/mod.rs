@@ -12,6 +12,8 @@
 //! - [`profile_segments`] → one [`SegmentProfile`] per segment: size, churn rate
 //!   and lift with 95% intervals, the features that separate it (standardised
 //!   mean difference), mean predicted churn / CLV, and a readable label.
+//! - [`rfm_scores`] / [`rfm_churn`]: classic RFM quintile scores and named
+//!   segments with their churn rates, a model-free alternative.
 //!
 //! The k-means is our own Lloyd's algorithm with greedy k-means++ seeding
 //! ([`kmeans`]) rather than linfa-clustering's: we need bit-identical results
@@ -22,10 +24,12 @@
 
 mod kmeans;
 mod profile;
+mod rfm;
 mod segmenter;
 
 pub use self::kmeans::{KMeansFit, KMeansParams, kmeans, silhouette};
 pub use self::profile::{
     FeatureContrast, Interval, ProfileInputs, ProfileParams, SegmentProfile, profile_segments, wilson_interval,
 };
+pub use self::rfm::{RfmScore, RfmSegment, RfmSummary, rfm_churn, rfm_from_features, rfm_scores};
 pub use self::segmenter::{KScore, KSelection, SEGMENTER_FORMAT_VERSION, Segmenter, SegmenterParams};
