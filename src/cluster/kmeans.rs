@@ -93,29 +93,53 @@ fn check_data(x: ArrayView2<'_, f64>, k: usize) -> Result<()> {
 }
 
 #[inline]
-fn sq_dist(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
+fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// Index and squared distance of the nearest centre to `row`.
+/// Index and squared distance of the nearest centre (`centroids` flat, `d` per row) to `row`.
 #[inline]
-fn nearest(row: ArrayView1<'_, f64>, centroids: ArrayView2<'_, f64>) -> (usize, f64) {
+fn nearest(row: &[f64], centroids: &[f64], d: usize) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
-    for (c, centre) in centroids.outer_iter().enumerate() {
-        let d = sq_dist(row, centre);
-        if d < best.1 {
-            best = (c, d);
+    for (c, centre) in centroids.chunks_exact(d).enumerate() {
+        let dist = sq_dist(row, centre);
+        if dist < best.1 {
+            best = (c, dist);
         }
     }
     best
 }
 
+/// A row-major matrix as one slice, `d` values per row.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    data: &'a [f64],
+    d: usize,
+}
+
+impl<'a> Rows<'a> {
+    fn n(&self) -> usize {
+        self.data.len() / self.d
+    }
+
+    fn row(&self, i: usize) -> &'a [f64] {
+        self.data.get(i * self.d..(i + 1) * self.d).unwrap_or(&[])
+    }
+
+    /// Rows of chunk `ci` (of `CHUNK` rows each).
+    fn chunk(&self, ci: usize) -> std::slice::ChunksExact<'a, f64> {
+        let lo = (ci * CHUNK * self.d).min(self.data.len());
+        let hi = ((ci + 1) * CHUNK * self.d).min(self.data.len());
+        self.data.get(lo..hi).unwrap_or(&[]).chunks_exact(self.d)
+    }
+}
+
 /// Squared distance of each row to the nearest of `centroids` (parallel over rows, order-preserving).
-fn min_sq_dists(x: ArrayView2<'_, f64>, centroids: ArrayView2<'_, f64>) -> Vec<f64> {
-    let mut out = vec![0.0; x.nrows()];
+fn min_sq_dists(x: Rows<'_>, centroids: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.n()];
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, chunk)| {
-        for (i, d) in chunk.iter_mut().enumerate() {
-            *d = nearest(x.row(ci * CHUNK + i), centroids).1;
+        for (o, row) in chunk.iter_mut().zip(x.chunk(ci)) {
+            *o = nearest(row, centroids, x.d).1;
         }
     });
     out
@@ -137,123 +161,124 @@ fn draw_weighted(weights: &[f64], total: f64, rng: &mut ChaCha8Rng) -> usize {
 
 /// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, with scikit-learn's
 /// `2 + ln k` local trials per centre, keeping the trial that lowers the potential most).
-fn kmeans_plus_plus(x: ArrayView2<'_, f64>, k: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
-    let n = x.nrows();
+/// Returns the centres flat (k × d).
+fn kmeans_plus_plus(x: Rows<'_>, k: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let n = x.n();
     let trials = 2 + (k as f64).ln().floor() as usize;
-    let mut centroids = Array2::zeros((k, x.ncols()));
-    let first = rng.gen_range(0..n);
-    centroids.row_mut(0).assign(&x.row(first));
-    let mut closest = min_sq_dists(x, centroids.slice(ndarray::s![0..1, ..]));
-    for c in 1..k {
+    let mut centroids = Vec::with_capacity(k * x.d);
+    centroids.extend_from_slice(x.row(rng.gen_range(0..n)));
+    let mut closest = min_sq_dists(x, &centroids);
+    let mut next = vec![0.0; n];
+    let mut best_next = vec![0.0; n];
+    for _ in 1..k {
         let total: f64 = closest.iter().sum();
         if total <= 0.0 {
-            // All rows coincide with chosen centres (cannot happen once check_data passed,
-            // but keep the seeding total): take any row not yet chosen.
-            centroids.row_mut(c).assign(&x.row(rng.gen_range(0..n)));
+            // All rows coincide with chosen centres (excluded by check_data): take any row.
+            centroids.extend_from_slice(x.row(rng.gen_range(0..n)));
             continue;
         }
-        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        let mut best: Option<(f64, usize)> = None;
         for _ in 0..trials {
             let cand = draw_weighted(&closest, total, rng);
             let cand_row = x.row(cand);
-            let mut next = vec![0.0; n];
             next.par_chunks_mut(CHUNK).zip(closest.par_chunks(CHUNK)).enumerate().for_each(|(ci, (out, old))| {
-                for (i, (o, &prev)) in out.iter_mut().zip(old).enumerate() {
-                    *o = prev.min(sq_dist(x.row(ci * CHUNK + i), cand_row));
+                for ((o, &prev), row) in out.iter_mut().zip(old).zip(x.chunk(ci)) {
+                    *o = prev.min(sq_dist(row, cand_row));
                 }
             });
             let potential: f64 = next.iter().sum();
-            if best.as_ref().is_none_or(|(p, _, _)| potential < *p) {
-                best = Some((potential, cand, next));
+            if best.is_none_or(|(p, _)| potential < p) {
+                best = Some((potential, cand));
+                std::mem::swap(&mut next, &mut best_next);
             }
         }
-        if let Some((_, cand, next)) = best {
-            centroids.row_mut(c).assign(&x.row(cand));
-            closest = next;
+        if let Some((_, cand)) = best {
+            centroids.extend_from_slice(x.row(cand));
+            std::mem::swap(&mut closest, &mut best_next);
         }
     }
     centroids
 }
 
-/// One Lloyd run from `centroids`; returns (centroids, labels, inertia, iterations).
-fn lloyd(
-    x: ArrayView2<'_, f64>,
-    mut centroids: Array2<f64>,
-    max_iter: usize,
-    tol: f64,
-) -> (Array2<f64>, Vec<usize>, f64, usize) {
-    let (n, d) = x.dim();
-    let k = centroids.nrows();
+/// One Lloyd run from flat `centroids`; returns (centroids, labels, inertia, iterations).
+fn lloyd(x: Rows<'_>, mut centroids: Vec<f64>, max_iter: usize, tol: f64) -> (Vec<f64>, Vec<usize>, f64, usize) {
+    let (n, d) = (x.n(), x.d);
+    let k = centroids.len() / d;
     let mut labels = vec![0usize; n];
     let mut iterations = 0;
     for it in 0..max_iter {
         iterations = it + 1;
         // Assignment + partial sums per chunk; chunks are reduced in order for determinism.
-        let partials: Vec<(Array2<f64>, Vec<usize>, usize)> = labels
+        let partials: Vec<(Vec<f64>, Vec<usize>, usize)> = labels
             .par_chunks_mut(CHUNK)
             .enumerate()
             .map(|(ci, chunk)| {
-                let mut sums = Array2::<f64>::zeros((k, d));
+                let mut sums = vec![0.0; k * d];
                 let mut counts = vec![0usize; k];
                 let mut changed = 0;
-                for (i, label) in chunk.iter_mut().enumerate() {
-                    let row = x.row(ci * CHUNK + i);
-                    let (c, _) = nearest(row, centroids.view());
-                    if *label != c {
-                        changed += 1;
-                    }
+                for (label, row) in chunk.iter_mut().zip(x.chunk(ci)) {
+                    let (c, _) = nearest(row, &centroids, d);
+                    changed += usize::from(*label != c);
                     *label = c;
-                    counts[c] += 1;
-                    sums.row_mut(c).zip_mut_with(&row, |s, &v| *s += v);
+                    if let Some(n) = counts.get_mut(c) {
+                        *n += 1;
+                    }
+                    if let Some(sum) = sums.get_mut(c * d..(c + 1) * d) {
+                        sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                    }
                 }
                 (sums, counts, changed)
             })
             .collect();
-        let mut sums = Array2::<f64>::zeros((k, d));
+        let mut sums = vec![0.0; k * d];
         let mut counts = vec![0usize; k];
         let mut changed = 0;
         for (s, c, ch) in &partials {
-            sums += s;
+            sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
             counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
             changed += ch;
         }
-        let mut new_centroids = sums;
-        for (c, &count) in counts.iter().enumerate() {
+        for (centre, &count) in sums.chunks_exact_mut(d).zip(&counts) {
             if count > 0 {
-                new_centroids.row_mut(c).mapv_inplace(|v| v / count as f64);
+                centre.iter_mut().for_each(|v| *v /= count as f64);
             }
         }
-        relocate_empty(x, &labels, &counts, &mut new_centroids);
-        let shift: f64 = new_centroids.outer_iter().zip(centroids.outer_iter()).map(|(a, b)| sq_dist(a, b)).sum();
-        centroids = new_centroids;
+        relocate_empty(x, &labels, &counts, &mut sums);
+        let shift: f64 = sq_dist(&sums, &centroids);
+        centroids = sums;
         // Labels unchanged after the first pass means the centres are a fixed point.
         if (it > 0 && changed == 0) || shift <= tol {
             break;
         }
     }
     // Final assignment against the final centres, so labels and inertia agree with them.
-    let assigned: Vec<(usize, f64)> = (0..n).into_par_iter().map(|i| nearest(x.row(i), centroids.view())).collect();
-    let inertia = assigned.chunks(CHUNK).map(|c| c.iter().map(|&(_, d)| d).sum::<f64>()).sum();
-    let labels = assigned.into_iter().map(|(c, _)| c).collect();
+    let mut dists = vec![0.0; n];
+    labels.par_chunks_mut(CHUNK).zip(dists.par_chunks_mut(CHUNK)).enumerate().for_each(|(ci, (ls, ds))| {
+        for ((l, dist), row) in ls.iter_mut().zip(ds.iter_mut()).zip(x.chunk(ci)) {
+            (*l, *dist) = nearest(row, &centroids, d);
+        }
+    });
+    let inertia = dists.chunks(CHUNK).map(|c| c.iter().sum::<f64>()).sum();
     (centroids, labels, inertia, iterations)
 }
 
 /// Move the centre of each empty cluster onto the row farthest from its own centre
-/// (scikit-learn's strategy), so no cluster is lost.
-fn relocate_empty(x: ArrayView2<'_, f64>, labels: &[usize], counts: &[usize], centroids: &mut Array2<f64>) {
+/// (scikit-learn's strategy), so no cluster is lost. `centroids` is flat (k × d).
+fn relocate_empty(x: Rows<'_>, labels: &[usize], counts: &[usize], centroids: &mut [f64]) {
     if counts.iter().all(|&c| c > 0) {
         return;
     }
+    let d = x.d;
     let mut far: Vec<(f64, usize)> = labels
         .iter()
         .enumerate()
-        .filter_map(|(i, &c)| Some((sq_dist(x.row(i), centroids.row(c)), i)).filter(|_| c < centroids.nrows()))
+        .map(|(i, &c)| (sq_dist(x.row(i), centroids.get(c * d..(c + 1) * d).unwrap_or(&[])), i))
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut far = far.into_iter();
     for (c, _) in counts.iter().enumerate().filter(|&(_, &n)| n == 0) {
-        if let Some((_, i)) = far.next() {
-            centroids.row_mut(c).assign(&x.row(i));
+        if let (Some((_, i)), Some(centre)) = (far.next(), centroids.get_mut(c * d..(c + 1) * d)) {
+            centre.copy_from_slice(x.row(i));
         }
     }
 }
@@ -282,25 +307,39 @@ pub fn kmeans(x: ArrayView2<'_, f64>, params: &KMeansParams) -> Result<KMeansFit
     // scikit-learn scales tol by the mean per-column variance, so it is unit-free.
     let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
     let tol = params.tol * mean_var;
-    let runs: Vec<(Array2<f64>, Vec<usize>, f64, usize)> = (0..params.n_init)
-        .into_par_iter()
-        .map(|init| {
-            let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-            rng.set_stream(init as u64);
-            let start = kmeans_plus_plus(x, params.k, &mut rng);
-            lloyd(x, start, params.max_iter, tol)
-        })
-        .collect();
-    let best = runs
-        .into_iter()
-        .reduce(|best, run| if run.2 < best.2 { run } else { best })
-        .ok_or_else(|| Error::param("n_init", params.n_init, "need at least one initialisation"))?;
-    Ok(KMeansFit { centroids: best.0, labels: best.1, inertia: best.2, iterations: best.3 })
+    let standard = x.as_standard_layout();
+    let rows = Rows { data: standard.as_slice().unwrap_or(&[]), d: x.ncols() };
+    // Initialisations run one after another; each is parallel inside (rows), which
+    // keeps memory at one copy of the per-row buffers.
+    let mut best: Option<(Vec<f64>, Vec<usize>, f64, usize)> = None;
+    for init in 0..params.n_init {
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        rng.set_stream(init as u64);
+        let start = kmeans_plus_plus(rows, params.k, &mut rng);
+        let run = lloyd(rows, start, params.max_iter, tol);
+        if best.as_ref().is_none_or(|b| run.2 < b.2) {
+            best = Some(run);
+        }
+    }
+    let (centroids, labels, inertia, iterations) =
+        best.ok_or_else(|| Error::param("n_init", params.n_init, "need at least one initialisation"))?;
+    let centroids = Array2::from_shape_vec((params.k, x.ncols()), centroids)
+        .map_err(|e| Error::FitFailed { model: "k-means", message: e.to_string() })?;
+    Ok(KMeansFit { centroids, labels, inertia, iterations })
 }
 
 /// Assign each row of `x` to its nearest centre.
 pub(crate) fn assign(x: ArrayView2<'_, f64>, centroids: ArrayView2<'_, f64>) -> Vec<usize> {
-    (0..x.nrows()).into_par_iter().map(|i| nearest(x.row(i), centroids).0).collect()
+    let c = centroids.as_standard_layout();
+    let c = c.as_slice().unwrap_or(&[]);
+    let d = x.ncols().max(1);
+    (0..x.nrows())
+        .into_par_iter()
+        .map(|i| {
+            let row: Vec<f64> = x.row(i).to_vec();
+            nearest(&row, c, d).0
+        })
+        .collect()
 }
 
 /// Mean silhouette coefficient (Rousseeuw 1987, eq. 11: s = (b − a) / max(a, b)) of
@@ -336,6 +375,8 @@ pub fn silhouette(x: ArrayView2<'_, f64>, labels: &[usize], sample_size: usize, 
     }
     let present = sizes.iter().filter(|&&s| s > 0).count();
     ensure!(present >= 2, Error::TooFewGroups { found: present });
+    let standard = x.as_standard_layout();
+    let flat = Rows { data: standard.as_slice().unwrap_or(&[]), d: x.ncols().max(1) };
     let scores: Vec<f64> = rows
         .par_iter()
         .map(|&i| {
@@ -343,7 +384,7 @@ pub fn silhouette(x: ArrayView2<'_, f64>, labels: &[usize], sample_size: usize, 
             let mut sum = vec![0.0; k];
             for &j in &rows {
                 if j != i {
-                    sum[labels[j]] += sq_dist(x.row(i), x.row(j)).sqrt();
+                    sum[labels[j]] += sq_dist(flat.row(i), flat.row(j)).sqrt();
                 }
             }
             if sizes[li] <= 1 {
@@ -364,8 +405,6 @@ pub fn silhouette(x: ArrayView2<'_, f64>, labels: &[usize], sample_size: usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
-
     #[test]
     fn draw_weighted_skips_zero_weights() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -377,9 +416,9 @@ mod tests {
 
     #[test]
     fn relocate_empty_moves_centre_to_farthest_row() {
-        let x = array![[0.0], [1.0], [10.0]];
-        let mut c = array![[0.5], [100.0]];
-        relocate_empty(x.view(), &[0, 0, 0], &[3, 0], &mut c);
-        assert_eq!(c[[1, 0]], 10.0);
+        let x = [0.0, 1.0, 10.0];
+        let mut c = [0.5, 100.0];
+        relocate_empty(Rows { data: &x, d: 1 }, &[0, 0, 0], &[3, 0], &mut c);
+        assert_eq!(c[1], 10.0);
     }
 }
