@@ -1,6 +1,7 @@
 """Reference values and timing for churnguard::cluster (k-means, silhouette, RFM scores).
 
 Usage:
+  python bench/kmeans_sklearn.py gmm          # GaussianMixture(diag) BIC per k on the fixture
   python bench/kmeans_sklearn.py rfm          # RFM quintile scores for the RFM test
   python bench/kmeans_sklearn.py profile      # standardised differences and Wilson intervals for the profile tests
   python bench/kmeans_sklearn.py fixture      # writes tests/fixtures/cluster_blobs.csv, prints sklearn reference values
@@ -30,6 +31,15 @@ def fixture():
     for k in (2, 3, 5):
         km = KMeans(n_clusters=k, n_init=10, max_iter=300, random_state=0).fit(x)
         print(f"k={k}: inertia = {km.inertia_:.12f}, silhouette = {silhouette_score(x, km.labels_):.12f}")
+
+
+def gmm():
+    """Diagonal GaussianMixture (init from k-means) BIC per k on the blobs fixture."""
+    from sklearn.mixture import GaussianMixture
+    x = np.loadtxt("tests/fixtures/cluster_blobs.csv", delimiter=",")
+    for k in (1, 2, 3, 4, 5, 6):
+        g = GaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(x)
+        print(f"k={k}: bic = {g.bic(x):.9f}, loglik = {g.score(x) * len(x):.9f}, iters = {g.n_iter_}, converged = {g.converged_}")
 
 
 def profile():
@@ -62,11 +72,12 @@ def rfm():
 
 
 def timing(path, k, n_init, max_iter):
-    x = np.loadtxt(path, delimiter=",") if not path.endswith(".npy") else np.load(path)
+    import pandas as pd
+    x = pd.read_csv(path, header=None).to_numpy(dtype=np.float64)
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
-        km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=0, algorithm="lloyd").fit(x)
+        km = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, tol=0.0, random_state=0, algorithm="lloyd").fit(x)
         best = min(best, time.perf_counter() - t)
     print(f"sklearn KMeans {x.shape[0]}x{x.shape[1]} k={k} n_init={n_init} max_iter={max_iter}: "
           f"best of 3 = {best:.3f} s, inertia = {km.inertia_:.6f}, iterations = {km.n_iter_}")
@@ -75,6 +86,8 @@ def timing(path, k, n_init, max_iter):
 if __name__ == "__main__":
     if sys.argv[1] == "fixture":
         fixture()
+    elif sys.argv[1] == "gmm":
+        gmm()
     elif sys.argv[1] == "rfm":
         rfm()
     elif sys.argv[1] == "profile":

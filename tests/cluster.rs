@@ -411,3 +411,48 @@ mod simulation {
         }
     }
 }
+
+mod mixture {
+    use super::*;
+    use churnguard::cluster::{GaussianMixtureParams, bic_curve, gaussian_mixture};
+
+    #[test]
+    fn gaussian_mixture_bic_matches_sklearn_and_is_lowest_at_the_planted_k() {
+        let x = blobs();
+        // scikit-learn 1.9.1 GaussianMixture(covariance_type="diag", random_state=0).bic(x),
+        // bench/kmeans_sklearn.py gmm. Both start EM from a k-means partition; with well
+        // separated blobs the partitions agree for k ≤ 4, so BIC agrees closely.
+        let curve = bic_curve(x.view(), 1..=4, &GaussianMixtureParams::default()).unwrap();
+        for ((k, ours), reference) in curve.iter().zip([4264.855299282, 3846.421277529, 3627.059695182, 3543.863358670])
+        {
+            assert_relative_eq!(*ours, reference, max_relative = 1e-9);
+            println!("k={k}: BIC {ours:.6} vs sklearn {reference}");
+        }
+        let wider = bic_curve(x.view(), 2..=6, &GaussianMixtureParams::default()).unwrap();
+        let best = wider.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        assert_eq!(best.0, 4);
+    }
+
+    #[test]
+    fn gaussian_mixture_gives_memberships_and_rejects_bad_input() {
+        let x = blobs();
+        let g =
+            gaussian_mixture(x.view(), &GaussianMixtureParams { k: 4, ..GaussianMixtureParams::default() }).unwrap();
+        let p = g.predict_proba(x.view()).unwrap();
+        assert!(p.outer_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
+        assert_relative_eq!(g.weights().sum(), 1.0, max_relative = 1e-9);
+        assert_eq!(g.n_parameters(), 2 * 4 * 3 + 3);
+        let labels = g.predict(x.view()).unwrap();
+        assert_eq!(labels[0], labels[1]);
+        assert_ne!(labels[0], labels[299]);
+        assert!(matches!(g.predict(array![[1.0, 2.0]].view()), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(
+            gaussian_mixture(x.view(), &GaussianMixtureParams { reg_covar: 0.0, ..GaussianMixtureParams::default() }),
+            Err(Error::InvalidParameter { name: "reg_covar", .. })
+        ));
+        assert!(matches!(
+            gaussian_mixture(Array2::zeros((0, 2)).view(), &GaussianMixtureParams::default()),
+            Err(Error::EmptyData { .. })
+        ));
+    }
+}

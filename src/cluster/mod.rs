@@ -9,6 +9,8 @@
 //!   median-imputed and scaled; [`SegmenterParams::choose_k`] returns the
 //!   silhouette and inertia per k; segmenters assign new customers
 //!   ([`Segmenter::predict`]) and are saved as versioned JSON.
+//! - [`gaussian_mixture`]: soft segments from a diagonal Gaussian mixture, with
+//!   [`bic_curve`] to choose the number of components.
 //! - [`profile_segments`] → one [`SegmentProfile`] per segment: size, churn rate
 //!   and lift with 95% intervals, the features that separate it (standardised
 //!   mean difference), mean predicted churn / CLV, and a readable label.
@@ -22,11 +24,13 @@
 //! panics on degenerate input (k above the number of distinct rows), and no
 //! extra dependency tree.
 
+mod gmm;
 mod kmeans;
 mod profile;
 mod rfm;
 mod segmenter;
 
+pub use self::gmm::{GaussianMixture, GaussianMixtureParams, bic_curve, gaussian_mixture};
 pub use self::kmeans::{KMeansFit, KMeansParams, kmeans, silhouette};
 pub use self::profile::{
     FeatureContrast, Interval, ProfileInputs, ProfileParams, SegmentProfile, profile_segments, wilson_interval,
