@@ -431,6 +431,10 @@ mod mixture {
         let wider = bic_curve(x.view(), 2..=6, &GaussianMixtureParams::default()).unwrap();
         let best = wider.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
         assert_eq!(best.0, 4);
+        // Through the segmenter (standard-scaled columns) the planted k still has the lowest BIC.
+        let data = matrix(x, &["a", "b", "c"]);
+        let scaled = SegmenterParams::new(2).bic_curve(&data, 2..=6).unwrap();
+        assert_eq!(scaled.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0, 4);
     }
 
     #[test]

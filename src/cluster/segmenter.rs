@@ -5,6 +5,7 @@ use std::path::Path;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::gmm::{GaussianMixtureParams, bic_curve};
 use super::kmeans::{KMeansParams, assign, kmeans, silhouette};
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
@@ -176,6 +177,24 @@ impl SegmenterParams {
             })
             .map_or(ks[0], |s| s.k);
         Ok(KSelection { scores, best_k })
+    }
+}
+
+impl SegmenterParams {
+    /// BIC of a diagonal Gaussian mixture per k on the same selected, imputed and scaled
+    /// columns a [`Segmenter`] would cluster (lower = better), using this segmenter's seed.
+    /// For soft memberships fit [`gaussian_mixture`](super::gaussian_mixture) on
+    /// [`Segmenter::transform`].
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit) and [`bic_curve`](super::bic_curve).
+    pub fn bic_curve(&self, data: &FeatureMatrix, ks: impl IntoIterator<Item = usize>) -> Result<Vec<(usize, f64)>> {
+        self.check()?;
+        ensure!(data.n_rows() > 0, Error::EmptyData { context: "BIC curve on no rows".into() });
+        let selected = self.select(data)?;
+        let x = self.preprocess().fit(&selected)?.transform(&selected)?;
+        let params = GaussianMixtureParams { seed: self.kmeans.seed, ..GaussianMixtureParams::default() };
+        bic_curve(x.view(), ks, &params)
     }
 }
 
