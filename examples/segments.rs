@@ -3,7 +3,7 @@
 //! Simulates the built-in e-commerce population (5,000 customers), builds
 //! point-in-time features at 2024-06-01 with the 90-day churn label, fits a
 //! k-means [`Segmenter`](churnguard::cluster::Segmenter) on five engagement
-//! columns, shows the silhouette curve, and prints one profile per segment —
+//! columns, shows the silhouette curve (and a Gaussian mixture's BIC), and prints one profile per segment —
 //! churn rate and lift with 95% intervals, the logistic model's average predicted
 //! churn (model fitted on earlier snapshots), separating features and label —
 //! followed by the model-free RFM table. It also checks the segments against the
@@ -51,6 +51,9 @@ fn main() -> Result<()> {
         "(silhouette prefers k = {}; we use k = {} — the finer split isolates the lapsed customers)",
         selection.best_k, params.kmeans.k
     );
+    let bic = params.bic_curve(features, 2..=8)?;
+    let bic: Vec<String> = bic.iter().map(|(k, b)| format!("k={k}: {b:.0}")).collect();
+    println!("Gaussian-mixture BIC (lower is better): {}", bic.join(", "));
 
     let segmenter = params.fit(features)?;
     let segments = segmenter.predict(features)?;
