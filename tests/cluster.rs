@@ -155,6 +155,11 @@ fn bad_input_gives_typed_errors() {
         Err(Error::InvalidParameter { name: "columns", .. })
     ));
     assert!(matches!(SegmenterParams::new(2).choose_k(&data, [1, 2]), Err(Error::InvalidParameter { name: "ks", .. })));
+    // The silhouette needs two clusters and one label per row.
+    let x = blobs();
+    assert!(matches!(silhouette(x.view(), &[0; 300], 300, 0), Err(Error::TooFewGroups { found: 1 })));
+    assert!(matches!(silhouette(x.view(), &[0; 3], 300, 0), Err(Error::ShapeMismatch { .. })));
+    assert!(matches!(silhouette(x.view(), &[0; 300], 1, 0), Err(Error::InvalidParameter { name: "sample_size", .. })));
 }
 
 #[test]
