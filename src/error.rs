@@ -334,6 +334,17 @@ pub enum Error {
         /// How many customers were offered to the playbook.
         customers: usize,
     },
+
+    /// A clustering asked for more clusters than there are rows (or distinct rows) to fill them.
+    #[error("cannot form {k} clusters from {found} {what}: k must not exceed them")]
+    TooFewPoints {
+        /// What was counted ("rows" or "distinct rows").
+        what: &'static str,
+        /// How many there were.
+        found: usize,
+        /// The requested number of clusters.
+        k: usize,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.

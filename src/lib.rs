@@ -2,6 +2,8 @@
 #![deny(unsafe_code)]
 
 pub mod classify;
+/// Customer segments (k-means, RFM) and which of them churn more.
+pub mod cluster;
 pub mod data;
 pub mod error;
 pub mod eval;
