@@ -1,0 +1,17 @@
+//! Customer lifetime value: BG/NBD, Gamma–Gamma and shifted-beta-geometric models.
+//!
+//! Where this sits: after [`data`](crate::data) has built an
+//! [`EventLog`](crate::data::EventLog), RFM summaries condense each
+//! customer's orders; [`BgNbd`] predicts how many purchases a customer will
+//! still make and whether they are still "alive", and their lifetime value
+//! feeds the retention budget. All models are fitted by maximum likelihood on
+//! log-transformed parameters with argmin's L-BFGS and analytic gradients.
+
+mod bgnbd;
+mod optim;
+mod special;
+mod summary;
+
+pub use bgnbd::{BgNbd, BgNbdParams, FitDiagnostics, FittedBgNbd};
+pub use special::hyp2f1;
+pub use summary::{GroupedRfm, Rfm, RfmSummary};
