@@ -8,9 +8,15 @@ use std::path::Path;
 
 use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
-use churnguard::regression::clv::{BgNbd, FittedBgNbd, GroupedRfm, Rfm, RfmSummary};
+use churnguard::data::{Customer, EventLog, MemorySource, Order, RecordBatch};
+use churnguard::regression::clv::{
+    BgNbd, FittedBgNbd, GroupedRfm, Period, Rfm, RfmSummary, SummaryParams, Transaction, calibration_holdout,
+    read_transactions_csv, summarize_event_log, summarize_transactions,
+};
+use churnguard::{Result, Timestamp};
 
 const CDNOW_SUMMARY: &str = "../shared/data/cdnow_summary.csv";
+const CDNOW_TRANSACTIONS: &str = "../shared/data/cdnow_sample_transactions.csv";
 const FIXTURE: &str = "tests/fixtures/cdnow_summary_head200.csv";
 
 fn shared(path: &str) -> Option<RfmSummary> {
@@ -167,4 +173,122 @@ fn bgnbd_recovers_simulated_parameters() {
         truth.sample(&ages[..100], Some(1.0 / 7.0), 7).unwrap(),
         truth.sample(&ages[..100], Some(1.0 / 7.0), 7).unwrap()
     );
+}
+
+// ---------------------------------------------------------------- summary extraction
+
+/// Round half up to cents, as the published summary was (22.345 → 22.35); the nudge absorbs
+/// binary representation error (22.345 is 22.34499… in f64).
+fn cents(x: f64) -> f64 {
+    ((x * 100.0) + 1e-7).round() / 100.0
+}
+
+fn cdnow_params() -> SummaryParams {
+    SummaryParams::new(Timestamp::from_ymd(1997, 9, 30).unwrap()).period(Period::Day).time_unit_days(7.0)
+}
+
+#[test]
+fn extraction_reproduces_cdnow_summary_row_for_row() {
+    let (Some(reference), true) = (shared(CDNOW_SUMMARY), Path::new(CDNOW_TRANSACTIONS).exists()) else { return };
+    let tx = read_transactions_csv(CDNOW_TRANSACTIONS, "customer_id", "date", "spend").unwrap();
+    assert_eq!(tx.len(), 6919);
+    let ours = summarize_transactions(&tx, &cdnow_params()).unwrap();
+    assert_eq!(ours.len(), reference.len());
+    for (i, id) in reference.customer_ids().iter().enumerate() {
+        let expected = reference.get(i).unwrap();
+        let got = ours.find(id).unwrap();
+        assert_eq!(got.frequency, expected.frequency, "customer {id}");
+        // The published file has two decimals: days/7 rounded, mean spend rounded half up to cents.
+        assert_eq!(cents(got.recency), expected.recency, "customer {id}");
+        assert_eq!(cents(got.age), expected.age, "customer {id}");
+        assert_eq!(cents(got.monetary_value), expected.monetary_value, "customer {id}");
+    }
+    // Customer 1 unrounded: repeat purchases on 1997-01-18 and 1997-08-02 (213 days after the first),
+    // T = 272 days; lifetimes summary_data_from_transaction_data gives 30.428571…, 38.857142…, 22.345.
+    let c1 = ours.find(&"1".into()).unwrap();
+    assert_eq!(c1.recency, 213.0 / 7.0);
+    assert_eq!(c1.age, 272.0 / 7.0);
+    assert_relative_eq!(c1.monetary_value, 22.345, max_relative = 1e-14);
+}
+
+#[test]
+fn calibration_holdout_matches_lifetimes_on_cdnow() {
+    if !Path::new(CDNOW_TRANSACTIONS).exists() {
+        eprintln!("note: {CDNOW_TRANSACTIONS} is absent, skipping this test");
+        return;
+    }
+    let tx = read_transactions_csv(CDNOW_TRANSACTIONS, "customer_id", "date", "spend").unwrap();
+    let split = calibration_holdout(&tx, &cdnow_params(), Timestamp::from_ymd(1998, 6, 30).unwrap()).unwrap();
+    // lifetimes calibration_and_holdout_data(freq='D', freq_multiplier=7), bench/clv_reference.py:
+    // 2357 customers, 1882 holdout purchase days, duration 39 weeks; customer 1: 1 purchase of 26.48.
+    assert_eq!(split.calibration.len(), 2357);
+    assert_eq!(split.holdout_frequency.iter().map(|&f| u64::from(f)).sum::<u64>(), 1882);
+    assert_eq!(split.holdout_duration, 39.0);
+    let i = split.calibration.customer_ids().iter().position(|c| c.as_str() == "1").unwrap();
+    assert_eq!(split.holdout_frequency[i], 1);
+    assert_relative_eq!(split.holdout_monetary_value[i], 26.48, max_relative = 1e-14);
+}
+
+#[test]
+fn weekly_periods_merge_purchases_within_a_monday_to_sunday_week() -> Result<()> {
+    // 2024-01-01 is a Monday. Purchases on Mon 1st and Sun 7th share a week; Mon 8th starts the next.
+    let day = |d| Timestamp::from_ymd(2024, 1, d).unwrap();
+    let tx = vec![
+        Transaction::new("a", day(7), 5.0),
+        Transaction::new("a", day(1), 10.0),
+        Transaction::new("a", day(8), 4.0),
+        Transaction::new("a", day(10), 6.0),
+        Transaction::new("a", day(30), 1.0), // after the calibration end: ignored
+        Transaction::new("late", day(30), 1.0),
+    ];
+    let params = SummaryParams::new(day(24)).period(Period::Week).time_unit_days(7.0);
+    let s = summarize_transactions(&tx, &params)?;
+    assert_eq!(s.len(), 1, "a customer whose first purchase is after the end is left out");
+    // Weeks of Jan 1 and Jan 8 hold purchases; the end (Wed 24th) is in the week of Jan 22: T = 3 weeks.
+    assert_eq!(s.get(0), Some(Rfm { frequency: 1, recency: 1.0, age: 3.0, monetary_value: 10.0 }));
+    Ok(())
+}
+
+#[test]
+fn event_log_summary_equals_transaction_summary() -> Result<()> {
+    let t0 = Timestamp::from_ymd(2024, 3, 1)?;
+    let mut batch = RecordBatch::default();
+    let mut tx = Vec::new();
+    for (c, offsets) in [("c1", vec![0, 3, 3, 40]), ("c2", vec![10]), ("c3", vec![5, 90])] {
+        batch.customers.push(Customer::new(c, t0));
+        for (k, &d) in offsets.iter().enumerate() {
+            let amount = 10.0 + k as f64;
+            batch.orders.push(Order::new(c, t0.add_days(d), amount));
+            tx.push(Transaction::new(c, t0.add_days(d), amount));
+        }
+    }
+    let log = EventLog::from_source(&MemorySource::new(batch))?;
+    let params = SummaryParams::new(t0.add_days(60));
+    let from_log = summarize_event_log(&log, &params)?;
+    assert_eq!(from_log, summarize_transactions(&tx, &params)?);
+    // c1: days 0, 3 (two orders merged: 11 + 12), 40 → 2 repeats, recency 40 days, T 60, mean (23 + 13) / 2.
+    assert_eq!(from_log.get(0), Some(Rfm { frequency: 2, recency: 40.0, age: 60.0, monetary_value: 18.0 }));
+    // c3's day-90 order is after the end.
+    assert_eq!(from_log.get(2), Some(Rfm { frequency: 0, recency: 0.0, age: 55.0, monetary_value: 0.0 }));
+    Ok(())
+}
+
+#[test]
+fn extraction_rejects_bad_amounts_and_empty_input() {
+    let t = Timestamp::from_ymd(2024, 1, 1).unwrap();
+    let params = SummaryParams::new(t);
+    assert!(matches!(summarize_transactions(&[], &params), Err(Error::EmptyData { .. })));
+    let nan = [Transaction::new("a", t, 1.0), Transaction::new("a", t, f64::NAN)];
+    assert!(matches!(summarize_transactions(&nan, &params), Err(Error::NonFinite { row: 1, .. })));
+    let negative = [Transaction::new("a", t, -3.0)];
+    assert!(matches!(summarize_transactions(&negative, &params), Err(Error::InvalidParameter { name: "amount", .. })));
+    let bad_unit = params.time_unit_days(0.0);
+    assert!(matches!(
+        summarize_transactions(&[Transaction::new("a", t, 1.0)], &bad_unit),
+        Err(Error::InvalidParameter { name: "time_unit_days", .. })
+    ));
+    assert!(matches!(
+        calibration_holdout(&[Transaction::new("a", t, 1.0)], &params, t),
+        Err(Error::InvalidParameter { name: "holdout_end", .. })
+    ));
 }

@@ -8,10 +8,15 @@
 //! log-transformed parameters with argmin's L-BFGS and analytic gradients.
 
 mod bgnbd;
+mod extract;
 mod optim;
 mod special;
 mod summary;
 
 pub use bgnbd::{BgNbd, BgNbdParams, FitDiagnostics, FittedBgNbd};
+pub use extract::{
+    CalibrationHoldout, Period, SummaryParams, Transaction, calibration_holdout, calibration_holdout_event_log,
+    read_transactions_csv, summarize_event_log, summarize_transactions,
+};
 pub use special::hyp2f1;
 pub use summary::{GroupedRfm, Rfm, RfmSummary};
