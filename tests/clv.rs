@@ -10,8 +10,9 @@ use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
 use churnguard::data::{Customer, EventLog, MemorySource, Order, RecordBatch};
 use churnguard::regression::clv::{
-    BgNbd, FittedBgNbd, GroupedRfm, Period, Rfm, RfmSummary, SummaryParams, Transaction, calibration_holdout,
-    read_transactions_csv, summarize_event_log, summarize_transactions,
+    BgNbd, ClvParams, FittedBgNbd, FittedGammaGamma, GammaGamma, GroupedRfm, Period, Rfm, RfmSummary, SummaryParams,
+    Transaction, calibration_holdout, clv, customer_clv, independence_check, read_transactions_csv,
+    summarize_event_log, summarize_transactions,
 };
 use churnguard::{Result, Timestamp};
 
@@ -291,4 +292,137 @@ fn extraction_rejects_bad_amounts_and_empty_input() {
         calibration_holdout(&[Transaction::new("a", t, 1.0)], &params, t),
         Err(Error::InvalidParameter { name: "holdout_end", .. })
     ));
+}
+
+// ---------------------------------------------------------------- Gamma-Gamma and CLV
+
+#[test]
+fn gamma_gamma_fit_on_cdnow_matches_lifetimes() {
+    let Some(data) = shared(CDNOW_SUMMARY) else { return };
+    let fit = GammaGamma::params().fit(&data).unwrap();
+    // lifetimes 0.11.3 GammaGammaFitter(tol=1e-10) on the 946 customers with frequency > 0, bench/clv_reference.py.
+    assert_relative_eq!(fit.p(), 6.248802489636955, max_relative = 1e-5);
+    assert_relative_eq!(fit.q(), 3.7445884532947917, max_relative = 1e-5);
+    assert_relative_eq!(fit.v(), 15.447748009691006, max_relative = 1e-5);
+    let d = fit.diagnostics().unwrap();
+    assert_eq!(d.n_customers, 946.0);
+    assert_relative_eq!(d.log_likelihood, -4055.9232435028625, max_relative = 1e-9);
+    // numpy corrcoef(frequency, monetary_value) over the same customers.
+    let check = fit.independence().unwrap();
+    assert_relative_eq!(check.correlation, 0.11388391048600437, max_relative = 1e-10);
+    assert_eq!(check.n, 946);
+    assert!(!check.warning);
+}
+
+/// lifetimes 0.11.3 Gamma-Gamma parameters on cdnow_summary.csv.
+fn lifetimes_cdnow_spend() -> FittedGammaGamma {
+    FittedGammaGamma::from_parameters(6.248802489636955, 3.7445884532947917, 15.447748009691006).unwrap()
+}
+
+/// (frequency, recency, T, monetary value) of CDNOW customers 1, 2, 3, 18, 1516, 2357 (cdnow_summary.csv).
+const CDNOW_CUSTOMERS: [(u32, f64, f64, f64); 6] = [
+    (2, 30.43, 38.86, 22.35),
+    (1, 1.71, 38.86, 11.77),
+    (0, 0.0, 38.86, 0.0),
+    (1, 4.86, 38.86, 9.99),
+    (26, 30.86, 31.0, 39.97),
+    (0, 0.0, 27.0, 0.0),
+];
+
+#[test]
+fn gamma_gamma_expected_spend_and_clv_match_lifetimes() {
+    let purchases = lifetimes_cdnow_model();
+    let spend = lifetimes_cdnow_spend();
+    // lifetimes conditional_expected_average_profit and customer_lifetime_value(time=12,
+    // discount_rate=0.01, freq='W') for customers 1, 2, 3, 18, 1516, 2357, bench/clv_reference.py.
+    let expected_spend = [
+        24.658616174356787,
+        18.911479841643,
+        35.171002088258575,
+        17.67469735302054,
+        39.89027722923209,
+        35.171002088258575,
+    ];
+    let expected_clv = [
+        36.27849649125649,
+        4.6374667940711705,
+        8.344092660140387,
+        6.349622843013279,
+        972.1255051126968,
+        11.017135421958473,
+    ];
+    let mut rows = Vec::new();
+    for (k, &(x, tx, t, m)) in CDNOW_CUSTOMERS.iter().enumerate() {
+        assert_relative_eq!(spend.expected_average_value(x, m).unwrap(), expected_spend[k], max_relative = 1e-12);
+        let c = Rfm::new(x, tx, t).with_monetary_value(m);
+        assert_relative_eq!(
+            customer_clv(&purchases, &spend, &c, &ClvParams::weeks()).unwrap(),
+            expected_clv[k],
+            max_relative = 1e-10
+        );
+        rows.push((k.to_string().into(), c));
+    }
+    let summary = RfmSummary::from_rows(rows).unwrap();
+    let all = clv(&purchases, &spend, &summary, &ClvParams::weeks()).unwrap();
+    for (got, want) in all.iter().zip(expected_clv) {
+        assert_relative_eq!(*got, want, max_relative = 1e-10);
+    }
+    assert_relative_eq!(spend.population_mean().unwrap(), 35.171002088258575, max_relative = 1e-12);
+}
+
+#[test]
+fn gamma_gamma_fit_on_fixture_matches_lifetimes() {
+    let data = RfmSummary::from_csv(FIXTURE).unwrap();
+    let fit = GammaGamma::params().fit(&data).unwrap();
+    // lifetimes 0.11.3 GammaGammaFitter (default tol) on the 80 repeat customers of the fixture,
+    // bench/clv_reference.py; lifetimes stopped at a gradient of ~1e-9, hence 1e-4.
+    assert_relative_eq!(fit.p(), 5.054433836903429, max_relative = 1e-4);
+    assert_relative_eq!(fit.q(), 5.309311550331726, max_relative = 1e-4);
+    assert_relative_eq!(fit.v(), 28.61176692112334, max_relative = 1e-4);
+    assert_eq!(fit.diagnostics().unwrap().n_customers, 80.0);
+}
+
+#[test]
+fn gamma_gamma_and_clv_reject_bad_input() {
+    let zero_spend = RfmSummary::from_rows([
+        ("a".into(), Rfm::new(2, 3.0, 5.0).with_monetary_value(10.0)),
+        ("b".into(), Rfm::new(1, 3.0, 5.0).with_monetary_value(0.0)),
+        ("c".into(), Rfm::new(3, 4.0, 5.0).with_monetary_value(12.0)),
+    ])
+    .unwrap();
+    match GammaGamma::params().fit(&zero_spend) {
+        Err(Error::InvalidSummary { row: 1, customer, .. }) => assert_eq!(customer, "b"),
+        other => panic!("expected InvalidSummary for row 1, got {other:?}"),
+    }
+    let no_repeats = RfmSummary::from_rows([("a".into(), Rfm::new(0, 0.0, 5.0))]).unwrap();
+    assert!(matches!(GammaGamma::params().fit(&no_repeats), Err(Error::EmptyData { .. })));
+    assert!(matches!(independence_check(&no_repeats, 0.3), Err(Error::EmptyData { .. })));
+    assert!(matches!(
+        GammaGamma::params().correlation_threshold(2.0).fit(&zero_spend),
+        Err(Error::InvalidParameter { name: "correlation_threshold", .. })
+    ));
+    // q <= 1: the population mean spend is infinite.
+    let heavy = FittedGammaGamma::from_parameters(2.0, 0.9, 10.0).unwrap();
+    assert!(matches!(heavy.expected_average_value(0, 0.0), Err(Error::InvalidParameter { name: "q", .. })));
+    let spend = lifetimes_cdnow_spend();
+    let c = Rfm::new(1, 2.0, 3.0).with_monetary_value(5.0);
+    for bad in
+        [ClvParams::weeks().horizon_months(0), ClvParams::weeks().monthly_discount_rate(f64::NAN), ClvParams::new(0.0)]
+    {
+        assert!(matches!(
+            customer_clv(&lifetimes_cdnow_model(), &spend, &c, &bad),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+}
+
+#[test]
+fn independence_check_flags_spend_that_rises_with_frequency() {
+    let rows = (1..=20u32)
+        .map(|x| (x.to_string().into(), Rfm::new(x, 5.0, 10.0).with_monetary_value(10.0 + 2.0 * f64::from(x))));
+    let data = RfmSummary::from_rows(rows).unwrap();
+    let check = independence_check(&data, 0.3).unwrap();
+    // Spend is an exact linear function of frequency: r = 1.
+    assert_relative_eq!(check.correlation, 1.0, max_relative = 1e-12);
+    assert!(check.warning);
 }

@@ -9,14 +9,18 @@
 
 mod bgnbd;
 mod extract;
+mod gamma_gamma;
 mod optim;
 mod special;
 mod summary;
+mod value;
 
 pub use bgnbd::{BgNbd, BgNbdParams, FitDiagnostics, FittedBgNbd};
 pub use extract::{
     CalibrationHoldout, Period, SummaryParams, Transaction, calibration_holdout, calibration_holdout_event_log,
     read_transactions_csv, summarize_event_log, summarize_transactions,
 };
+pub use gamma_gamma::{FittedGammaGamma, GammaGamma, GammaGammaParams, IndependenceCheck, independence_check};
 pub use special::hyp2f1;
 pub use summary::{GroupedRfm, Rfm, RfmSummary};
+pub use value::{ClvParams, clv, customer_clv};
