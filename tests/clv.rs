@@ -10,9 +10,9 @@ use approx::{assert_abs_diff_eq, assert_relative_eq};
 use churnguard::Error;
 use churnguard::data::{Customer, EventLog, MemorySource, Order, RecordBatch};
 use churnguard::regression::clv::{
-    BgNbd, ClvParams, FittedBgNbd, FittedGammaGamma, GammaGamma, GroupedRfm, Period, Rfm, RfmSummary, SummaryParams,
-    Transaction, calibration_holdout, clv, customer_clv, independence_check, read_transactions_csv,
-    summarize_event_log, summarize_transactions,
+    BgNbd, ClvParams, FittedBgNbd, FittedGammaGamma, FittedSbg, GammaGamma, GroupedRfm, Period, Rfm, RfmSummary,
+    ShiftedBetaGeometric, SummaryParams, Transaction, calibration_holdout, clv, customer_clv, hyp2f1,
+    independence_check, read_transactions_csv, summarize_event_log, summarize_transactions,
 };
 use churnguard::{Result, Timestamp};
 
@@ -425,4 +425,76 @@ fn independence_check_flags_spend_that_rises_with_frequency() {
     // Spend is an exact linear function of frequency: r = 1.
     assert_relative_eq!(check.correlation, 1.0, max_relative = 1e-12);
     assert!(check.warning);
+}
+
+// ---------------------------------------------------------------- shifted-beta-geometric
+
+/// Fader & Hardie (2007), Table 1: survivors of 1,000 customers per year, "high end" and "regular" segments.
+const HIGH_END: [f64; 8] = [1000.0, 869.0, 743.0, 653.0, 593.0, 551.0, 517.0, 491.0];
+const REGULAR: [f64; 8] = [1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0];
+
+#[test]
+fn sbg_fit_matches_paper_and_scipy() {
+    // Published (Fader & Hardie 2007, section 4): high end α = 0.668, β = 3.806; regular α = 0.704, β = 1.182.
+    // More digits: scipy Nelder-Mead + BFGS on the same likelihood, bench/clv_reference.py.
+    for (survivors, alpha, beta, published, ll) in [
+        (HIGH_END, 0.6680883728764352, 3.806095381726049, (0.668, 3.806), -1611.1581473911551),
+        (REGULAR, 0.7040773019438622, 1.1820430307075578, (0.704, 1.182), -1680.265188463286),
+    ] {
+        let fit = ShiftedBetaGeometric::params().fit(&survivors).unwrap();
+        assert_abs_diff_eq!(fit.alpha(), published.0, epsilon = 5e-4);
+        assert_abs_diff_eq!(fit.beta(), published.1, epsilon = 5e-4);
+        assert_relative_eq!(fit.alpha(), alpha, max_relative = 1e-6);
+        assert_relative_eq!(fit.beta(), beta, max_relative = 1e-6);
+        assert_relative_eq!(fit.diagnostics().unwrap().log_likelihood, ll, max_relative = 1e-10);
+    }
+}
+
+#[test]
+fn sbg_curves_and_derl_match_reference() {
+    let model = FittedSbg::from_parameters(0.7040773019438622, 1.1820430307075578).unwrap();
+    // scipy betaln survival S(t) = B(α, β+t)/B(α, β), t = 1, 2, 12; retention (β+t−1)/(α+β+t−1), t = 1, 5.
+    assert_relative_eq!(model.survival(1), 0.6267060538210186, max_relative = 1e-12);
+    assert_relative_eq!(model.survival(2), 0.4738193212429556, max_relative = 1e-12);
+    assert_relative_eq!(model.survival(12), 0.1700374519475177, max_relative = 1e-12);
+    assert_eq!(model.survival(0), 1.0);
+    assert_relative_eq!(model.retention_rate(1).unwrap(), 0.6267060538210181, max_relative = 1e-12);
+    assert_relative_eq!(model.retention_rate(5).unwrap(), 0.8803834678611286, max_relative = 1e-12);
+    // P(T = t) is the drop in survival.
+    let curve = model.survival_curve(6);
+    for t in 1..=6u32 {
+        let drop = curve[t as usize - 1] - curve[t as usize];
+        assert_relative_eq!(model.churn_probability(t).unwrap(), drop, max_relative = 1e-12);
+    }
+    // DERL at d = 10% after 4 renewals: closed form (scipy hyp2f1) 5.894095347721509 and the direct
+    // sum of discounted survival 5.894095347721515, bench/clv_reference.py.
+    assert_relative_eq!(model.derl(0.10, 4).unwrap(), 5.894095347721509, max_relative = 1e-12);
+    let high_end = FittedSbg::from_parameters(0.6680883728764352, 3.806095381726049).unwrap();
+    assert_relative_eq!(high_end.derl(0.10, 4).unwrap(), 6.89670669607237, max_relative = 1e-12);
+}
+
+#[test]
+fn sbg_rejects_bad_survivor_counts() {
+    let params = ShiftedBetaGeometric::params();
+    assert!(matches!(params.fit(&[1000.0]), Err(Error::EmptyData { .. })));
+    assert!(matches!(params.fit(&[1000.0, 900.0, 950.0]), Err(Error::InvalidParameter { name: "survivors", .. })));
+    assert!(matches!(params.fit(&[1000.0, f64::NAN]), Err(Error::NonFinite { row: 1, .. })));
+    assert!(matches!(params.fit(&[1000.0, 1000.0, 1000.0]), Err(Error::EmptyData { .. })));
+    assert!(matches!(params.fit(&[1000.0, 0.0, 0.0]), Err(Error::EmptyData { .. })));
+    let model = FittedSbg::from_parameters(0.7, 1.2).unwrap();
+    assert!(matches!(model.derl(0.0, 1), Err(Error::InvalidParameter { name: "discount_rate", .. })));
+    assert!(matches!(model.churn_probability(0), Err(Error::InvalidParameter { name: "t", .. })));
+}
+
+#[test]
+fn hyp2f1_matches_scipy() {
+    // scipy.special.hyp2f1 1.17.1, bench/clv_reference.py.
+    for (a, b, c, z, expected) in [
+        (0.5, 1.5, 2.5, 0.3, 1.1080625510569324),
+        (3.243, 4.426, 6.219, 0.47, 4.0978958427943635),
+        (0.25, 2.4, 2.2, 0.95, 2.4941672198582716),
+        (10.0, 12.0, 14.0, 0.9, 194588902.3035015),
+    ] {
+        assert_relative_eq!(hyp2f1(a, b, c, z).unwrap(), expected, max_relative = 1e-12);
+    }
 }

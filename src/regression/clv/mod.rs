@@ -11,6 +11,7 @@ mod bgnbd;
 mod extract;
 mod gamma_gamma;
 mod optim;
+mod sbg;
 mod special;
 mod summary;
 mod value;
@@ -21,6 +22,7 @@ pub use extract::{
     read_transactions_csv, summarize_event_log, summarize_transactions,
 };
 pub use gamma_gamma::{FittedGammaGamma, GammaGamma, GammaGammaParams, IndependenceCheck, independence_check};
+pub use sbg::{FittedSbg, SbgParams, ShiftedBetaGeometric};
 pub use special::hyp2f1;
 pub use summary::{GroupedRfm, Rfm, RfmSummary};
 pub use value::{ClvParams, clv, customer_clv};
