@@ -47,6 +47,9 @@ summary = pd.read_csv(DATA + "cdnow_summary.csv").set_index("customer_id")
 ids = [1, 2, 3, 18, 1516, 2357]
 bgf = bgnbd_block("cdnow_summary.csv", summary, ids)
 
+bgf_pen = BetaGeoFitter(penalizer_coef=0.01).fit(summary.frequency, summary.recency, summary["T"], tol=1e-10)
+print("BG/NBD with penalizer_coef=0.01:", {k: repr(v) for k, v in bgf_pen.params_.items()})
+
 fixture = pd.read_csv("tests/fixtures/cdnow_summary_head200.csv").set_index("customer_id")
 bgnbd_block("tests/fixtures/cdnow_summary_head200.csv", fixture, [1, 2, 18])
 

@@ -53,6 +53,22 @@ fn bgnbd_fit_on_cdnow_matches_paper_and_lifetimes() {
     assert!(diagnostics.n_distinct < 2357, "grouping merged identical rows: {}", diagnostics.n_distinct);
 }
 
+#[test]
+fn bgnbd_penalizer_matches_lifetimes_penalizer_coef() {
+    let Some(data) = shared(CDNOW_SUMMARY) else { return };
+    let fit = BgNbd::params().penalizer(0.01).fit(&data).unwrap();
+    // lifetimes 0.11.3 BetaGeoFitter(penalizer_coef=0.01, tol=1e-10), bench/clv_reference.py: the penalty
+    // pulls a and b (not r and α) far from the plain estimate.
+    assert_relative_eq!(fit.r(), 0.24294032977121716, max_relative = 1e-5);
+    assert_relative_eq!(fit.alpha(), 4.432437041527381, max_relative = 1e-5);
+    assert_relative_eq!(fit.a(), 0.2856415081834839, max_relative = 1e-5);
+    assert_relative_eq!(fit.b(), 0.6584535278546427, max_relative = 1e-5);
+    assert!(matches!(
+        BgNbd::params().penalizer(-1.0).fit(&data),
+        Err(Error::InvalidParameter { name: "penalizer", .. })
+    ));
+}
+
 /// lifetimes 0.11.3 parameters on cdnow_summary.csv, so prediction tests do not depend on our optimiser.
 fn lifetimes_cdnow_model() -> FittedBgNbd {
     FittedBgNbd::from_parameters(0.24259290718880516, 4.4135315608340155, 0.7928861483470364, 2.425753437335562)

@@ -35,18 +35,19 @@ impl BgNbd {
 pub struct BgNbdParams {
     max_iterations: u64,
     gradient_tolerance: f64,
+    penalizer: f64,
 }
 
 impl Default for BgNbdParams {
     fn default() -> Self {
-        BgNbdParams { max_iterations: 500, gradient_tolerance: 1e-9 }
+        BgNbdParams { max_iterations: 500, gradient_tolerance: 1e-9, penalizer: 0.0 }
     }
 }
 
 /// How a maximum-likelihood fit ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitDiagnostics {
-    /// Log-likelihood at the estimate, summed over customers, in the data's time unit.
+    /// Log-likelihood at the estimate (without any penalty), summed over customers, in the data's time unit.
     pub log_likelihood: f64,
     /// Optimiser iterations.
     pub iterations: u64,
@@ -71,9 +72,24 @@ impl BgNbdParams {
         self
     }
 
+    /// L2 penalty `c · (r² + α² + a² + b²)` added to the mean negative log-likelihood, with α in
+    /// time scaled so the oldest customer has T = 1 — lifetimes' `penalizer_coef` (default 0).
+    ///
+    /// When most customers behave alike the maximum-likelihood estimate can run off to the
+    /// boundary (a, b → ∞: everyone has the same dropout probability) and the plain fit
+    /// reports [`Error::NotConverged`]; a small penalty such as 0.001 keeps it finite.
+    pub fn penalizer(mut self, coefficient: f64) -> Self {
+        self.penalizer = coefficient;
+        self
+    }
+
     /// Validate the settings.
     pub fn check(&self) -> Result<()> {
         ensure!(self.max_iterations > 0, Error::param("max_iterations", self.max_iterations, "must be at least 1"));
+        ensure!(
+            self.penalizer.is_finite() && self.penalizer >= 0.0,
+            Error::param("penalizer", self.penalizer, "must be finite and >= 0")
+        );
         ensure!(
             self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0,
             Error::param("gradient_tolerance", self.gradient_tolerance, "must be a positive number")
@@ -115,8 +131,19 @@ impl BgNbdParams {
         let scale = 1.0 / max_age;
         let likelihood = Likelihood::new(rows, scale);
         let settings = Settings { max_iterations: self.max_iterations, gradient_tolerance: self.gradient_tolerance };
-        let min =
-            optim::minimize("BG/NBD maximum likelihood", &|x: &[f64]| likelihood.evaluate(x), vec![0.0; 4], settings)?;
+        let penalizer = self.penalizer;
+        let objective = |x: &[f64]| {
+            let (mut cost, mut grad) = likelihood.evaluate(x);
+            if penalizer > 0.0 {
+                for (g, lp) in grad.iter_mut().zip(x) {
+                    let theta2 = (2.0 * lp).exp();
+                    cost += penalizer * theta2;
+                    *g += 2.0 * penalizer * theta2;
+                }
+            }
+            (cost, grad)
+        };
+        let min = optim::minimize("BG/NBD maximum likelihood", &objective, vec![0.0; 4], settings)?;
         let [r, alpha_scaled, a, b] = [min.x[0].exp(), min.x[1].exp(), min.x[2].exp(), min.x[3].exp()];
         let mut fitted = FittedBgNbd::from_parameters(r, alpha_scaled / scale, a, b)?;
         let log_likelihood = fitted.log_likelihood(rows)?;
