@@ -14,7 +14,8 @@
 //! 3. The sBG retention model on Fader & Hardie's (2007) survivor counts.
 //!
 //! `--export-bench` instead writes the BG/NBD benchmark population of
-//! `benches/clv.rs` as `customer_id,frequency,recency,T` for `bench/clv_reference.py`.
+//! `benches/clv.rs` as `customer_id,frequency,recency,T` for `bench/clv_reference.py`,
+//! and times our fit on its first 100,000 rows and on all of it.
 
 use std::io::Write;
 use std::path::Path;
@@ -184,5 +185,20 @@ fn export_bench(path: &Path, n: usize) -> Result<()> {
     }
     out.flush().map_err(io)?;
     println!("wrote {n} customers ({} distinct rows) to {}", data.grouped().len(), path.display());
+    // The fit on the same data, for comparison with lifetimes in bench/clv_reference.py.
+    for size in [100_000, n] {
+        let Ok(part) = RfmSummary::from_rows(data.customer_ids().iter().cloned().zip(data.iter()).take(size)) else {
+            continue;
+        };
+        let started = Instant::now();
+        let fit = BgNbd::params().fit(&part)?;
+        let seconds = started.elapsed().as_secs_f64();
+        print!("first {size}: ");
+        print_bgnbd(&fit, seconds);
+        println!("  full precision: r = {:?}, α = {:?}, a = {:?}, b = {:?}", fit.r(), fit.alpha(), fit.a(), fit.b());
+        if size >= n {
+            break;
+        }
+    }
     Ok(())
 }
