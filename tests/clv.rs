@@ -433,6 +433,18 @@ fn gamma_gamma_and_clv_reject_bad_input() {
 }
 
 #[test]
+fn gamma_gamma_reports_non_convergence_when_spend_has_no_spread() {
+    // Mean spend is an exact function of frequency and every customer's orders look identical:
+    // the likelihood keeps rising as p → ∞, so there is no finite maximum.
+    let rows = (0..300u32).map(|i| {
+        let x = 1 + i % 9;
+        (i.to_string().into(), Rfm::new(x, 5.0, 10.0).with_monetary_value(20.0 + f64::from(x % 7)))
+    });
+    let data = RfmSummary::from_rows(rows).unwrap();
+    assert!(matches!(GammaGamma::params().fit(&data), Err(Error::NotConverged { .. })));
+}
+
+#[test]
 fn independence_check_flags_spend_that_rises_with_frequency() {
     let rows = (1..=20u32)
         .map(|x| (x.to_string().into(), Rfm::new(x, 5.0, 10.0).with_monetary_value(10.0 + 2.0 * f64::from(x))));
