@@ -14,7 +14,7 @@
 //!
 //! Timed: `BgNbd::params().fit(&summary)` (grouping identical rows plus the
 //! fit) for 100,000 and 1,000,000 customers, and `fit_grouped` on the
-//! pre-grouped 1,000,000 (the fit alone). Results: `bench/RESULTS.md`.
+//! pre-grouped 1,000,000 (the fit alone). Results: `bench/clv_results.md`.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -174,6 +174,32 @@ fn bgnbd_rejects_bad_summaries_and_degenerate_data() {
 }
 
 #[test]
+fn summary_csv_errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    assert!(matches!(RfmSummary::from_csv(dir.path().join("absent.csv")), Err(Error::Io { .. })));
+    let no_t = write("no_t.csv", "customer_id,frequency,recency\n1,0,0\n");
+    assert!(matches!(RfmSummary::from_csv(no_t), Err(Error::MissingColumn { column, .. }) if column == "T"));
+    let fractional = write("frac.csv", "customer_id,frequency,recency,T\na,1.5,2,3\n");
+    assert!(
+        matches!(RfmSummary::from_csv(fractional), Err(Error::InvalidSummary { row: 0, customer, .. }) if customer == "a")
+    );
+    let late = write("late.csv", "customer_id,frequency,recency,T\na,1,2,3\nb,2,5,4\n");
+    assert!(
+        matches!(RfmSummary::from_csv(late), Err(Error::InvalidSummary { row: 1, customer, .. }) if customer == "b")
+    );
+    let inf = write("inf.csv", "customer_id,frequency,recency,T\na,1,inf,3\n");
+    assert!(matches!(RfmSummary::from_csv(inf), Err(Error::NonFinite { row: 0, .. })));
+    // Without monetary_value the column defaults to 0; lifetimes writes frequencies as floats ("2.0").
+    let ok = write("ok.csv", "CUSTOMER_ID,T,recency,frequency\na,3,2,2.0\n");
+    assert_eq!(RfmSummary::from_csv(ok).unwrap().get(0), Some(Rfm::new(2, 2.0, 3.0)));
+}
+
+#[test]
 fn bgnbd_recovers_simulated_parameters() {
     // Sample 20,000 customers from known parameters (the CDNOW estimates), observed for 39 to 52 weeks.
     let truth = FittedBgNbd::from_parameters(0.25, 4.0, 0.8, 2.5).unwrap();

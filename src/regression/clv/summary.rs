@@ -138,14 +138,8 @@ impl RfmSummary {
     pub fn from_csv(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let csv_err = |e: csv::Error| Error::Csv { path: path.to_path_buf(), message: e.to_string() };
-        let mut reader =
-            csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| match e.kind() {
-                csv::ErrorKind::Io(_) => match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(path, io),
-                    _ => Error::Csv { path: path.to_path_buf(), message: "unreadable".into() },
-                },
-                _ => csv_err(e),
-            })?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
         let headers = reader.headers().map_err(csv_err)?.clone();
         let table = path.display().to_string();
         let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
