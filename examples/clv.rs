@@ -1,120 +1,204 @@
-//! Customer lifetime value on the CDNOW data and on the simulated shop.
+//! Customer lifetime value on CDNOW and on the built-in simulated shop.
 //!
 //! ```text
 //! cargo run --release --example clv -- [path/to/cdnow_summary.csv]
+//! cargo run --release --example clv -- --export-bench bench_summaries.csv [n=1000000]
 //! ```
 //!
-//! CDNOW (2,357 customers, weeks; path defaults to `../shared/data/cdnow_summary.csv`):
-//! BG/NBD and Gamma–Gamma parameters, the P(alive) distribution, and the ten customers
-//! with the highest 12-month CLV (1% monthly discount). Then the built-in simulation:
-//! summaries extracted from its event log at 2024-06-30, the same models, and how well
-//! P(alive) separates customers the simulator knows are still active.
+//! 1. CDNOW (default path `../shared/data/cdnow_summary.csv`, time in weeks):
+//!    BG/NBD and Gamma–Gamma parameters, the P(alive) distribution (deciles)
+//!    and the ten customers with the highest one-year CLV (1% a month discount).
+//! 2. The same for the simulated shop (`SimConfig::default()`), whose orders are
+//!    turned into RFM summaries (daily periods, weeks as the unit) with the
+//!    last simulated day as the calibration end.
+//! 3. The sBG retention model on Fader & Hardie's (2007) survivor counts.
+//!
+//! `--export-bench` instead writes the BG/NBD benchmark population of
+//! `benches/clv.rs` as `customer_id,frequency,recency,T` for `bench/clv_reference.py`,
+//! and times our fit on its first 100,000 rows and on all of it.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
-use churnguard::Timestamp;
 use churnguard::data::EventLog;
-use churnguard::regression::clv::{BgNbd, GammaGamma, RfmSummary, clv, summarize_log};
+use churnguard::regression::clv::{
+    BgNbd, ClvParams, FittedBgNbd, FittedGammaGamma, GammaGamma, Period, RfmSummary, ShiftedBetaGeometric,
+    SummaryParams, clv, summarize_event_log,
+};
 use churnguard::sim::{Population, SimConfig};
+use churnguard::{Error, Result};
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--export-bench") {
+        let path = args.get(i + 1).ok_or_else(|| Error::InvalidParameter {
+            name: "--export-bench",
+            value: String::new(),
+            reason: "needs an output path",
+        })?;
+        let n = match args.get(i + 2) {
+            Some(text) => text.parse().map_err(|_| Error::InvalidParameter {
+                name: "n",
+                value: text.clone(),
+                reason: "must be a whole number",
+            })?,
+            None => 1_000_000,
+        };
+        return export_bench(Path::new(path), n);
     }
-}
+    let path = args.first().map_or("../shared/data/cdnow_summary.csv", String::as_str);
+    let mut missing = false;
+    if Path::new(path).exists() {
+        println!("== CDNOW 1/10 sample ({path}), time in weeks");
+        let summary = RfmSummary::from_csv(path)?;
+        report(&summary, &ClvParams::weeks())?;
+    } else {
+        eprintln!(
+            "error: {path} not found. Pass the path of cdnow_summary.csv (customer_id,frequency,recency,T,monetary_value) \
+             as the first argument; continuing with the simulation."
+        );
+        missing = true;
+    }
 
-fn deciles(values: &mut [f64]) -> String {
-    values.sort_by(f64::total_cmp);
-    (1..10).map(|d| format!("{:.2}", values[d * values.len() / 10])).collect::<Vec<_>>().join(" ")
-}
-
-fn report(
-    name: &str,
-    ids: &[String],
-    s: &[RfmSummary],
-    periods_per_month: f64,
-) -> churnguard::Result<(BgNbd, GammaGamma)> {
+    println!("\n== Simulated shop (SimConfig::default()), summaries from the EventLog");
+    let config = SimConfig::default();
     let started = Instant::now();
-    let bg = BgNbd::fit(s)?;
-    let gg = GammaGamma::fit(s)?;
-    println!("## {name}: {} customers, fitted in {:.1} ms", s.len(), 1e3 * started.elapsed().as_secs_f64());
+    let population = Population::generate(&config)?;
+    let log = EventLog::from_source(population.records())?;
+    let params = SummaryParams::new(config.end().add_days(-1)).period(Period::Day).time_unit_days(7.0);
+    let summary = summarize_event_log(&log, &params)?;
     println!(
-        "BG/NBD   r = {:.4}, α = {:.4}, a = {:.4}, b = {:.4}, log-likelihood {:.1}",
-        bg.r, bg.alpha, bg.a, bg.b, bg.log_likelihood
+        "{} customers with orders, calibration end {}, summarised in {:.2} s",
+        summary.len(),
+        params.calibration_end(),
+        started.elapsed().as_secs_f64()
     );
-    println!(
-        "Gamma-Gamma p = {:.3}, q = {:.3}, v = {:.3} (frequency–spend correlation {:.3}{})",
-        gg.p,
-        gg.q,
-        gg.v,
-        gg.frequency_monetary_correlation,
-        if gg.independence_warning() { ": independence doubtful" } else { "" }
-    );
-    let mut alive: Vec<f64> = s.iter().map(|c| bg.p_alive(c)).collect();
-    println!("P(alive) deciles: {}", deciles(&mut alive));
-    let mut values: Vec<(f64, usize)> = s
-        .iter()
-        .enumerate()
-        .map(|(i, c)| clv(&bg, &gg, c, 12, 0.01, periods_per_month).map(|v| (v, i)))
-        .collect::<churnguard::Result<_>>()?;
-    values.sort_by(|a, b| b.0.total_cmp(&a.0));
-    println!("top 10 by 12-month CLV:");
-    for &(v, i) in values.iter().take(10) {
-        let c = &s[i];
+    report(&summary, &ClvParams::weeks())?;
+
+    println!("\n== Shifted-beta-geometric on Fader & Hardie (2007) survivors of 1,000 customers");
+    for (name, survivors) in [
+        ("high end", [1000.0, 869.0, 743.0, 653.0, 593.0, 551.0, 517.0, 491.0]),
+        ("regular", [1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0]),
+    ] {
+        let fit = ShiftedBetaGeometric::params().fit(&survivors)?;
+        let projected: Vec<String> = (8..=12).map(|t| format!("{:.0}", 1000.0 * fit.survival(t))).collect();
         println!(
-            "  {:<8} CLV {:>8.2}  x = {:>3}, recency {:>6.2}, T {:>6.2}, mean spend {:>7.2}, P(alive) {:.2}",
-            ids[i],
-            v,
+            "{name:9} α = {:.3}, β = {:.3}; projected survivors years 8-12: {}; DERL(10%, 7 renewals) = {:.2} payments",
+            fit.alpha(),
+            fit.beta(),
+            projected.join(", "),
+            fit.derl(0.10, 7)?
+        );
+    }
+    if missing {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// Fit both models, print parameters, P(alive) deciles and the top ten customers by CLV.
+fn report(summary: &RfmSummary, clv_params: &ClvParams) -> Result<()> {
+    let started = Instant::now();
+    let purchases = match BgNbd::params().fit(summary) {
+        Err(Error::NotConverged { detail, .. }) => {
+            println!("plain BG/NBD maximum likelihood does not converge ({detail});");
+            println!("refitting with lifetimes-style penalizer 0.001");
+            BgNbd::params().penalizer(0.001).fit(summary)?
+        }
+        other => other?,
+    };
+    let fit_time = started.elapsed().as_secs_f64();
+    print_bgnbd(&purchases, fit_time);
+    let spend = GammaGamma::params().fit(summary)?;
+    print_gamma_gamma(&spend);
+
+    let mut alive = purchases.probability_alive_all(summary);
+    alive.sort_by(f64::total_cmp);
+    let deciles: Vec<String> = (0..=10).map(|d| format!("{:.2}", alive[((alive.len() - 1) * d) / 10])).collect();
+    println!("P(alive) deciles (min, 10%, …, max): {}", deciles.join(" "));
+    println!(
+        "expected repeat purchases of a new customer in 52 weeks: {:.3}",
+        purchases.expected_purchases_new_customer(52.0)?
+    );
+
+    let values = clv(&purchases, &spend, summary, clv_params)?;
+    let total: f64 = values.iter().sum();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    println!("one-year CLV at 1%/month: total {total:.0}, mean {:.2}; top 10:", total / values.len() as f64);
+    println!("  {:>10} {:>4} {:>8} {:>7} {:>9} {:>8} {:>9}", "customer", "x", "t_x", "T", "mean $", "P(alive)", "CLV");
+    for &i in order.iter().take(10) {
+        let Some(c) = summary.get(i) else { continue };
+        println!(
+            "  {:>10} {:>4} {:>8.2} {:>7.2} {:>9.2} {:>8.3} {:>9.2}",
+            summary.customer_ids()[i].as_str(),
             c.frequency,
             c.recency,
-            c.t,
-            c.monetary,
-            bg.p_alive(c)
+            c.age,
+            c.monetary_value,
+            purchases.probability_alive(&c)?,
+            values[i]
+        );
+    }
+    Ok(())
+}
+
+fn print_bgnbd(m: &FittedBgNbd, seconds: f64) {
+    print!("BG/NBD: r = {:.4}, α = {:.4}, a = {:.4}, b = {:.4}", m.r(), m.alpha(), m.a(), m.b());
+    if let Some(d) = m.diagnostics() {
+        print!(
+            "; LL = {:.2}, {} customers in {} distinct rows, {} iterations, {:.3} s",
+            d.log_likelihood, d.n_customers, d.n_distinct, d.iterations, seconds
         );
     }
     println!();
-    Ok((bg, gg))
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).map_or_else(|| PathBuf::from("../shared/data/cdnow_summary.csv"), PathBuf::from);
-    if path.is_file() {
-        let mut reader = csv::Reader::from_path(&path)?;
-        let (mut ids, mut s) = (Vec::new(), Vec::new());
-        for r in reader.records() {
-            let r = r?;
-            let f = |i: usize| r[i].parse::<f64>();
-            ids.push(r[0].to_string());
-            s.push(RfmSummary::new(f(1)?, f(2)?, f(3)?, f(4)?)?);
-        }
-        report("CDNOW (weeks)", &ids, &s, 4.345)?;
-    } else {
-        println!("CDNOW summary not found at {} — pass its path; continuing with the simulation.\n", path.display());
+fn print_gamma_gamma(m: &FittedGammaGamma) {
+    print!("Gamma-Gamma: p = {:.4}, q = {:.4}, v = {:.4}", m.p(), m.q(), m.v());
+    if let Some(d) = m.diagnostics() {
+        print!("; LL = {:.2} on {} repeat customers", d.log_likelihood, d.n_customers);
     }
+    if let Some(check) = m.independence() {
+        print!(
+            "; corr(frequency, spend) = {:.3}{}",
+            check.correlation,
+            if check.warning { " — WARNING: spend depends on frequency, CLV is suspect" } else { "" }
+        );
+    }
+    println!();
+}
 
-    let population = Population::generate(&SimConfig::default())?;
-    let log = EventLog::from_source(population.records())?;
-    let end = Timestamp::from_ymd(2024, 6, 30)?;
-    let rows = summarize_log(&log, end, 7.0)?;
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
-    let s: Vec<RfmSummary> = rows.iter().map(|(_, s)| *s).collect();
-    let (bg, _) = report("Simulated shop (weeks, calibration to 2024-06-30)", &ids, &s, 4.345)?;
-    // The simulator knows who had churned by then: P(alive) should rank them low.
-    let churned: std::collections::HashMap<_, _> =
-        population.latent().iter().map(|l| (l.id.to_string(), l.churned_at.is_some_and(|c| c <= end))).collect();
-    let labels: Vec<bool> = ids.iter().map(|id| churned.get(id).copied().unwrap_or(false)).collect();
-    let scores: Vec<f64> = s.iter().map(|c| 1.0 - bg.p_alive(c)).collect();
-    println!(
-        "1 − P(alive) ranks the customers the simulator had already churned with ROC-AUC {:.3} ({} of {} gone)",
-        churnguard::eval::roc_auc(&labels, &scores)?,
-        labels.iter().filter(|&&l| l).count(),
-        labels.len()
-    );
+/// Write the population of `benches/clv.rs` (same parameters, ages and seed).
+fn export_bench(path: &Path, n: usize) -> Result<()> {
+    let truth = FittedBgNbd::from_parameters(0.243, 4.414, 0.793, 2.426)?;
+    let ages: Vec<f64> = (0..n).map(|i| 39.0 + (i % 85) as f64 / 7.0).collect();
+    let data = truth.sample(&ages, Some(1.0 / 7.0), 2005)?;
+    let file = std::fs::File::create(path).map_err(|e| Error::Io { path: path.into(), source: e })?;
+    let mut out = std::io::BufWriter::new(file);
+    let io = |e| Error::Io { path: path.into(), source: e };
+    writeln!(out, "customer_id,frequency,recency,T").map_err(io)?;
+    for (id, c) in data.customer_ids().iter().zip(data.iter()) {
+        // Shortest round-trip formatting: Python reads back the same f64 values.
+        writeln!(out, "{},{},{:?},{:?}", id.as_str(), c.frequency, c.recency, c.age).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    println!("wrote {n} customers ({} distinct rows) to {}", data.grouped().len(), path.display());
+    // The fit on the same data, for comparison with lifetimes in bench/clv_reference.py.
+    for size in [100_000, n] {
+        let Ok(part) = RfmSummary::from_rows(data.customer_ids().iter().cloned().zip(data.iter()).take(size)) else {
+            continue;
+        };
+        let started = Instant::now();
+        let fit = BgNbd::params().fit(&part)?;
+        let seconds = started.elapsed().as_secs_f64();
+        print!("first {size}: ");
+        print_bgnbd(&fit, seconds);
+        println!("  full precision: r = {:?}, α = {:?}, a = {:?}, b = {:?}", fit.r(), fit.alpha(), fit.a(), fit.b());
+        if size >= n {
+            break;
+        }
+    }
     Ok(())
 }

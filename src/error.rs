@@ -345,6 +345,29 @@ pub enum Error {
         /// The requested number of clusters.
         k: usize,
     },
+
+    /// A customer summary (frequency, recency, age, monetary value) that no
+    /// purchase history can produce, or a value a model cannot use.
+    #[error("invalid customer summary at row {row} (customer `{customer}`): {reason}")]
+    InvalidSummary {
+        /// The zero-based row index.
+        row: usize,
+        /// The customer id of that row (empty if the row has none).
+        customer: String,
+        /// What is wrong, with the offending values.
+        reason: String,
+    },
+
+    /// An iterative numerical method (optimiser, series) stopped before meeting its convergence criterion.
+    #[error("{what} did not converge after {iterations} iterations: {detail}")]
+    NotConverged {
+        /// The method or model (e.g. "BG/NBD maximum likelihood", "hypergeometric series 2F1").
+        what: &'static str,
+        /// Iterations or terms used.
+        iterations: u64,
+        /// Solver detail (last gradient norm, last term).
+        detail: String,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.
