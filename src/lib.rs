@@ -14,6 +14,9 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod progress;
 pub mod regression;
+/// SVG charts (ROC, precision–recall, calibration, gain) for model reports.
+#[cfg(feature = "plots")]
+pub mod report;
 /// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.
 pub mod retain;
 pub mod sim;

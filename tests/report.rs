@@ -1,0 +1,129 @@
+//! Tests for churnguard::report: SVG charts parse as XML, carry their legend and axis text,
+//! contain no NaN, and degenerate input behaves (typed error or padded chart).
+#![cfg(feature = "plots")]
+
+use approx::assert_abs_diff_eq;
+use churnguard::Error;
+use churnguard::eval::reliability_curve;
+use churnguard::report::{ScoredModel, calibration_svg, gain_svg, pr_points, pr_svg, roc_points, roc_svg};
+
+// Reference data for bench/report_reference.py (scikit-learn 1.9.1).
+const LABELS: [bool; 10] = [true, false, true, false, true, true, false, false, true, false];
+const SCORES: [f64; 10] = [0.9, 0.8, 0.7, 0.7, 0.6, 0.4, 0.4, 0.3, 0.2, 0.1];
+
+/// All text nodes of a parsed SVG, joined; panics (test failure) if the SVG is not well-formed XML.
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join("|")
+}
+
+fn assert_chart(svg: &str, expected_texts: &[&str]) {
+    let text = svg_text(svg);
+    for t in expected_texts {
+        assert!(text.contains(t), "missing text {t:?} in chart text {text:?}");
+    }
+    assert!(!svg.contains("NaN"), "chart contains NaN");
+    assert!(!svg.contains("inf"), "chart contains inf");
+}
+
+fn model<'a>(name: &'a str, scores: &'a [f64]) -> ScoredModel<'a> {
+    ScoredModel { name, labels: &LABELS, scores }
+}
+
+#[test]
+fn roc_points_match_sklearn_with_ties() {
+    // sklearn roc_curve(drop_intermediate=False) and roc_auc_score, bench/report_reference.py.
+    let fpr = [0.0, 0.0, 0.2, 0.4, 0.4, 0.6, 0.8, 0.8, 1.0];
+    let tpr = [0.0, 0.2, 0.2, 0.4, 0.6, 0.8, 0.8, 1.0, 1.0];
+    let c = roc_points(&LABELS, &SCORES).unwrap();
+    assert_eq!(c.points.len(), fpr.len());
+    for (p, (x, y)) in c.points.iter().zip(fpr.iter().zip(&tpr)) {
+        assert_abs_diff_eq!(p.0, *x, epsilon = 1e-12);
+        assert_abs_diff_eq!(p.1, *y, epsilon = 1e-12);
+    }
+    assert_abs_diff_eq!(c.area, 0.6, epsilon = 1e-12);
+}
+
+#[test]
+fn average_precision_matches_sklearn() {
+    // sklearn average_precision_score = 0.6453968253968254, bench/report_reference.py.
+    let c = pr_points(&LABELS, &SCORES).unwrap();
+    assert_abs_diff_eq!(c.area, 0.6453968253968254, epsilon = 1e-12);
+}
+
+#[test]
+fn roc_chart_overlays_models_with_auc_in_legend() {
+    let reversed: Vec<f64> = SCORES.iter().map(|s| 1.0 - s).collect();
+    let svg = roc_svg(&[model("logit", &SCORES), model("forest", &reversed)]).unwrap();
+    assert_chart(
+        &svg,
+        &[
+            "ROC curve",
+            "logit (AUC = 0.600)",
+            "forest (AUC = 0.400)",
+            "chance",
+            "False positive rate",
+            "True positive rate",
+        ],
+    );
+}
+
+#[test]
+fn pr_and_gain_charts_carry_legend_and_axes() {
+    let svg = pr_svg(&[model("logit", &SCORES)]).unwrap();
+    assert_chart(&svg, &["Precision-recall curve", "logit (AP = 0.645)", "base churn rate", "Recall", "Precision"]);
+    let svg = gain_svg(&[model("logit", &SCORES)]).unwrap();
+    assert_chart(
+        &svg,
+        &["Cumulative gain", "logit", "random", "Share of customers contacted", "Share of churners reached"],
+    );
+}
+
+#[test]
+fn calibration_chart_has_diagram_and_histogram() {
+    let bins = reliability_curve(&LABELS, &SCORES, 5).unwrap();
+    let svg = calibration_svg("logit", &bins).unwrap();
+    assert_chart(
+        &svg,
+        &[
+            "Calibration",
+            "logit",
+            "perfectly calibrated",
+            "Mean predicted probability",
+            "Observed churn rate",
+            "Customers",
+        ],
+    );
+}
+
+#[test]
+fn all_equal_scores_give_a_valid_chart() {
+    let flat = [0.5; 10];
+    let c = roc_points(&LABELS, &flat).unwrap();
+    // One tie group: the curve is the chance diagonal, AUC exactly 0.5.
+    assert_eq!(c.points, vec![(0.0, 0.0), (1.0, 1.0)]);
+    assert_abs_diff_eq!(c.area, 0.5, epsilon = 1e-12);
+    assert_chart(&roc_svg(&[model("flat", &flat)]).unwrap(), &["flat (AUC = 0.500)"]);
+    let bins = reliability_curve(&LABELS, &flat, 10).unwrap();
+    assert_chart(&calibration_svg("flat", &bins).unwrap(), &["flat"]);
+}
+
+#[test]
+fn empty_inputs_are_typed_errors() {
+    assert!(matches!(roc_svg(&[]), Err(Error::EmptyData { .. })));
+    let empty = ScoredModel { name: "none", labels: &[], scores: &[] };
+    assert!(matches!(pr_svg(&[empty]), Err(Error::EmptyData { .. })));
+    assert!(matches!(calibration_svg("none", &[]), Err(Error::EmptyData { .. })));
+}
+
+#[test]
+fn bad_scores_are_typed_errors() {
+    let short = [0.1, 0.2];
+    assert!(matches!(roc_svg(&[model("short", &short)]), Err(Error::ShapeMismatch { .. })));
+    let mut nan = SCORES;
+    nan[3] = f64::NAN;
+    assert!(matches!(gain_svg(&[model("nan", &nan)]), Err(Error::NonFinite { row: 3, .. })));
+    let one_class = ScoredModel { name: "one", labels: &[true, true], scores: &[0.2, 0.3] };
+    assert!(matches!(roc_svg(&[one_class]), Err(Error::SingleClass { class: true, n: 2 })));
+}
