@@ -127,3 +127,88 @@ fn bad_scores_are_typed_errors() {
     let one_class = ScoredModel { name: "one", labels: &[true, true], scores: &[0.2, 0.3] };
     assert!(matches!(roc_svg(&[one_class]), Err(Error::SingleClass { class: true, n: 2 })));
 }
+
+use churnguard::cluster::{Interval, SegmentProfile};
+use churnguard::eval::uplift::{UpliftCurve, qini_curve};
+use churnguard::regression::factors::FactorTerm;
+use churnguard::regression::survival::KaplanMeier;
+use churnguard::report::{kaplan_meier_svg, odds_ratio_svg, qini_svg, segment_lift_svg};
+
+#[test]
+fn qini_chart_names_the_model_and_axes() {
+    let treated = [true, false, true, false, true, false, true, false, true, false];
+    let curve = qini_curve(&LABELS, &SCORES, &treated).unwrap();
+    assert_chart(
+        &qini_svg("uplift forest", &curve).unwrap(),
+        &["Qini curve", "uplift forest", "random targeting", "Customers targeted"],
+    );
+    let empty = UpliftCurve { targeted: vec![], value: vec![] };
+    assert!(matches!(qini_svg("none", &empty), Err(Error::EmptyData { .. })));
+    let single = UpliftCurve { targeted: vec![0.0], value: vec![0.0] };
+    assert_chart(&qini_svg("one point", &single).unwrap(), &["one point"]);
+}
+
+#[test]
+fn kaplan_meier_chart_has_one_legend_entry_per_group() {
+    let monthly = KaplanMeier::fit(&[1.0, 2.0, 2.0, 3.0, 5.0, 8.0], &[true, true, false, true, false, true]).unwrap();
+    let yearly = KaplanMeier::fit(&[4.0, 6.0, 9.0, 12.0], &[false, true, false, false]).unwrap();
+    let svg = kaplan_meier_svg(&[("monthly", &monthly), ("yearly", &yearly)]).unwrap();
+    assert_chart(&svg, &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Time", "Share not churned"]);
+    assert!(matches!(kaplan_meier_svg(&[]), Err(Error::EmptyData { .. })));
+}
+
+fn term(name: &str, or: f64, low: f64, high: f64) -> FactorTerm {
+    FactorTerm {
+        name: name.into(),
+        coefficient: or.ln(),
+        std_error: 0.1,
+        z: 1.0,
+        p_value: 0.3,
+        odds_ratio: or,
+        odds_ratio_low: low,
+        odds_ratio_high: high,
+        vif: None,
+    }
+}
+
+#[test]
+fn forest_plot_lists_every_factor() {
+    let terms = [term("tenure_months", 0.8, 0.7, 0.9), term("support_tickets_90d", 1.6, 1.2, 2.1)];
+    let svg = odds_ratio_svg(&terms).unwrap();
+    assert_chart(
+        &svg,
+        &["Churn factors: odds ratios", "tenure_months", "support_tickets_90d", "Odds ratio (log scale)"],
+    );
+    assert!(matches!(odds_ratio_svg(&[]), Err(Error::EmptyData { .. })));
+    assert!(matches!(odds_ratio_svg(&[term("bad", f64::NAN, 0.5, 2.0)]), Err(Error::NonFinite { .. })));
+    // A single term with a point interval is still drawable.
+    assert_chart(&odds_ratio_svg(&[term("flat", 1.0, 1.0, 1.0)]).unwrap(), &["flat"]);
+}
+
+fn segment(id: usize, lift: f64) -> SegmentProfile {
+    SegmentProfile {
+        segment: id,
+        size: 100,
+        share: 0.5,
+        churned: 20,
+        churn_rate: 0.2,
+        churn_rate_ci: Interval { lower: 0.13, upper: 0.29 },
+        lift,
+        lift_ci: Interval { lower: lift * 0.8, upper: lift * 1.2 },
+        separating: vec![],
+        mean_predicted_churn: None,
+        mean_clv: None,
+        label: "high support_tickets_90d".into(),
+    }
+}
+
+#[test]
+fn segment_chart_labels_each_segment() {
+    let svg = segment_lift_svg(&[segment(0, 0.7), segment(1, 1.5)]).unwrap();
+    assert_chart(
+        &svg,
+        &["Churn lift by segment", "Segment 0", "Segment 1", "Churn lift", "overall churn rate (lift = 1)"],
+    );
+    assert!(matches!(segment_lift_svg(&[]), Err(Error::EmptyData { .. })));
+    assert!(matches!(segment_lift_svg(&[segment(0, f64::INFINITY)]), Err(Error::NonFinite { .. })));
+}

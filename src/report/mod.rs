@@ -10,8 +10,12 @@ mod curves;
 
 pub use curves::{CurvePoints, gain_points, pr_points, roc_points};
 
+use crate::cluster::SegmentProfile;
 use crate::error::{Error, Result, ensure};
 use crate::eval::ReliabilityBin;
+use crate::eval::uplift::UpliftCurve;
+use crate::regression::factors::FactorTerm;
+use crate::regression::survival::KaplanMeier;
 use plotters::prelude::*;
 
 /// One model's labels and scores, to draw as one series of a ranking chart.
@@ -304,6 +308,232 @@ pub fn calibration_svg(name: &str, bins: &[ReliabilityBin]) -> Result<String> {
                 .map(|b| Rectangle::new([(b.lower, 0.0), (b.upper, b.count as f64)], c.mix(0.5).filled())),
         )
         .map_err(render_err(CHART))?;
+        root.present().map_err(render_err(CHART))?;
+    }
+    Ok(svg)
+}
+
+/// Qini curve from [`qini_curve`](crate::eval::uplift::qini_curve): incremental responders
+/// against customers targeted, with the random-targeting line to the curve's end point.
+///
+/// # Errors
+/// [`Error::EmptyData`] for an empty curve, [`Error::ShapeMismatch`] when its columns differ
+/// in length, [`Error::NonFinite`] for non-finite values.
+pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
+    ensure!(
+        curve.targeted.len() == curve.value.len(),
+        Error::ShapeMismatch {
+            what: "qini targeted vs value",
+            expected: curve.targeted.len(),
+            found: curve.value.len()
+        }
+    );
+    let points: Vec<(f64, f64)> = curve.targeted.iter().copied().zip(curve.value.iter().copied()).collect();
+    let last = points.last().copied().unwrap_or((0.0, 0.0));
+    let first = points.first().copied().unwrap_or((0.0, 0.0));
+    line_chart(LineChart {
+        chart: "Qini",
+        title: "Qini curve",
+        x_label: "Customers targeted",
+        y_label: "Incremental retained customers",
+        series: vec![Series { name: format!("{name} (area = {:.1})", curve.area()), points }],
+        reference: Some(("random targeting", first, last)),
+        ranges: None,
+    })
+}
+
+/// Kaplan–Meier survival curves by group, as steps with shaded pointwise confidence bands.
+///
+/// # Errors
+/// [`Error::EmptyData`] for no groups, [`Error::NonFinite`] for non-finite times.
+pub fn kaplan_meier_svg(groups: &[(&str, &KaplanMeier)]) -> Result<String> {
+    const CHART: &str = "Kaplan-Meier";
+    ensure!(!groups.is_empty(), Error::EmptyData { context: "Kaplan-Meier chart needs at least one group".into() });
+    let steps = |times: &[f64], values: &[f64], start: f64| {
+        let mut pts = vec![(0.0, start)];
+        let mut prev = start;
+        for (&t, &v) in times.iter().zip(values) {
+            pts.push((t, prev));
+            pts.push((t, v));
+            prev = v;
+        }
+        pts
+    };
+    let max_t = groups.iter().flat_map(|(_, km)| km.timeline().iter().copied());
+    let (_, x1) = padded_range(std::iter::once(0.0).chain(max_t), CHART)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(render_err(CHART))?;
+        let mut ctx = ChartBuilder::on(&root)
+            .caption("Kaplan-Meier survival", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..x1, 0.0..1.05)
+            .map_err(render_err(CHART))?;
+        ctx.configure_mesh().x_desc("Time").y_desc("Share not churned").draw().map_err(render_err(CHART))?;
+        for (i, (name, km)) in groups.iter().enumerate() {
+            let c = colour(i);
+            let t = km.timeline();
+            let upper = steps(t, km.upper(), 1.0);
+            let mut band: Vec<(f64, f64)> = upper.clone();
+            band.extend(steps(t, km.lower(), 1.0).into_iter().rev());
+            if band.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
+                ctx.draw_series(std::iter::once(Polygon::new(band, c.mix(0.15).filled())))
+                    .map_err(render_err(CHART))?;
+            }
+            let style = ShapeStyle::from(&c).stroke_width(2);
+            ctx.draw_series(LineSeries::new(steps(t, km.survival(), 1.0), style))
+                .map_err(render_err(CHART))?
+                .label(format!("{name} (n = {})", km.n_subjects()))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        ctx.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerLeft)
+            .draw()
+            .map_err(render_err(CHART))?;
+        root.present().map_err(render_err(CHART))?;
+    }
+    Ok(svg)
+}
+
+/// Odds-ratio forest plot of churn factors: one row per term with its confidence interval,
+/// on a log scale, and the no-effect line at 1.
+///
+/// # Errors
+/// [`Error::EmptyData`] for no terms, [`Error::NonFinite`] for a non-finite or non-positive
+/// odds ratio or bound.
+pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
+    const CHART: &str = "odds-ratio";
+    ensure!(!terms.is_empty(), Error::EmptyData { context: "odds-ratio chart has no terms".into() });
+    for (row, t) in terms.iter().enumerate() {
+        for v in [t.odds_ratio, t.odds_ratio_low, t.odds_ratio_high] {
+            ensure!(
+                v.is_finite() && v > 0.0,
+                Error::NonFinite { column: format!("odds ratio of {}", t.name), row, value: v }
+            );
+        }
+    }
+    let lo = terms.iter().map(|t| t.odds_ratio_low).fold(1.0, f64::min) / 1.25;
+    let hi = terms.iter().map(|t| t.odds_ratio_high).fold(1.0, f64::max) * 1.25;
+    let n = terms.len() as i32;
+    let mut svg = String::new();
+    {
+        let height = (120 + 28 * terms.len()).min(4000) as u32;
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(render_err(CHART))?;
+        let mut ctx = ChartBuilder::on(&root)
+            .caption("Churn factors: odds ratios", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(160)
+            .build_cartesian_2d((lo..hi).log_scale(), (0..n).into_segmented())
+            .map_err(render_err(CHART))?;
+        let label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => {
+                usize::try_from(*i).ok().and_then(|i| terms.get(i)).map(|t| t.name.clone()).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        ctx.configure_mesh()
+            .x_desc("Odds ratio (log scale)")
+            .y_labels(terms.len() + 1)
+            .y_label_formatter(&label)
+            .disable_y_mesh()
+            .draw()
+            .map_err(render_err(CHART))?;
+        let grey = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1);
+        ctx.draw_series(std::iter::once(PathElement::new(
+            vec![(1.0, SegmentValue::Exact(0)), (1.0, SegmentValue::Exact(n))],
+            grey,
+        )))
+        .map_err(render_err(CHART))?;
+        let c = colour(0);
+        for (i, t) in (0..n).zip(terms) {
+            let y = SegmentValue::CenterOf(i);
+            ctx.draw_series(std::iter::once(PathElement::new(
+                vec![(t.odds_ratio_low, y.clone()), (t.odds_ratio_high, y.clone())],
+                ShapeStyle::from(&c).stroke_width(2),
+            )))
+            .map_err(render_err(CHART))?;
+            ctx.draw_series(std::iter::once(Circle::new((t.odds_ratio, y), 4, c.filled())))
+                .map_err(render_err(CHART))?;
+        }
+        root.present().map_err(render_err(CHART))?;
+    }
+    Ok(svg)
+}
+
+/// Segment churn-lift bars (segment churn rate / overall rate) with confidence intervals and
+/// the lift = 1 line.
+///
+/// # Errors
+/// [`Error::EmptyData`] for no segments, [`Error::NonFinite`] for a non-finite lift or bound.
+pub fn segment_lift_svg(segments: &[SegmentProfile]) -> Result<String> {
+    const CHART: &str = "segment lift";
+    ensure!(!segments.is_empty(), Error::EmptyData { context: "segment chart has no segments".into() });
+    let values = segments.iter().flat_map(|s| [s.lift, s.lift_ci.lower, s.lift_ci.upper]);
+    let (_, y1) = padded_range(values.chain(std::iter::once(0.0)).chain(std::iter::once(1.0)), CHART)?;
+    let n = segments.len() as i32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(render_err(CHART))?;
+        let mut ctx = ChartBuilder::on(&root)
+            .caption("Churn lift by segment", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..y1)
+            .map_err(render_err(CHART))?;
+        let label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => usize::try_from(*i)
+                .ok()
+                .and_then(|i| segments.get(i))
+                .map(|s| format!("Segment {}", s.segment))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        ctx.configure_mesh()
+            .x_desc("Segment")
+            .y_desc("Churn lift")
+            .x_labels(segments.len() + 1)
+            .x_label_formatter(&label)
+            .disable_x_mesh()
+            .draw()
+            .map_err(render_err(CHART))?;
+        let c = colour(0);
+        for (i, s) in (0..n).zip(segments) {
+            let bar_colour = if s.lift > 1.0 { colour(1) } else { c };
+            let mut bar = Rectangle::new(
+                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), s.lift)],
+                bar_colour.mix(0.6).filled(),
+            );
+            bar.set_margin(0, 0, 8, 8);
+            ctx.draw_series(std::iter::once(bar)).map_err(render_err(CHART))?;
+            ctx.draw_series(std::iter::once(PathElement::new(
+                vec![(SegmentValue::CenterOf(i), s.lift_ci.lower), (SegmentValue::CenterOf(i), s.lift_ci.upper)],
+                ShapeStyle::from(&BLACK).stroke_width(1),
+            )))
+            .map_err(render_err(CHART))?;
+        }
+        let grey = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1);
+        ctx.draw_series(std::iter::once(PathElement::new(
+            vec![(SegmentValue::Exact(0), 1.0), (SegmentValue::Exact(n), 1.0)],
+            grey,
+        )))
+        .map_err(render_err(CHART))?
+        .label("overall churn rate (lift = 1)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
+        ctx.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(render_err(CHART))?;
         root.present().map_err(render_err(CHART))?;
     }
     Ok(svg)
