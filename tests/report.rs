@@ -212,3 +212,70 @@ fn segment_chart_labels_each_segment() {
     assert!(matches!(segment_lift_svg(&[]), Err(Error::EmptyData { .. })));
     assert!(matches!(segment_lift_svg(&[segment(0, f64::INFINITY)]), Err(Error::NonFinite { .. })));
 }
+
+use churnguard::report::{ModelReport, RiskyCustomer};
+
+fn full_report() -> ModelReport {
+    let terms = [
+        term("(intercept)", 0.2, 0.1, 0.3),
+        term("tenure_months", 0.8, 0.7, 0.9),
+        term("support_tickets_90d", 1.6, 1.2, 2.1),
+    ];
+    ModelReport::new("Churn <model> & report")
+        .chart("ROC curve", roc_svg(&[model("logit", &SCORES)]).unwrap())
+        .factors(&terms, 5)
+        .segments(&[segment(0, 0.7), segment(1, 1.5)])
+        .riskiest(vec![RiskyCustomer {
+            customer: "C-17".into(),
+            probability: 0.91,
+            reasons: vec!["no order in 60 days".into(), "3 support tickets".into()],
+        }])
+}
+
+#[test]
+fn html_report_is_well_formed_xhtml_with_every_section() {
+    let report = full_report();
+    let html = report.to_html().unwrap();
+    // The HTML5 doctype is a DTD as far as XML is concerned; allow it.
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(&html, options).unwrap();
+    let headings: Vec<&str> =
+        doc.descendants().filter(|n| matches!(n.tag_name().name(), "h1" | "h2")).filter_map(|n| n.text()).collect();
+    assert_eq!(
+        headings,
+        ["Churn <model> & report", "ROC curve", "Top churn factors", "Customer segments", "Riskiest customers"]
+    );
+    assert_eq!(report.headings().len(), 4);
+    // Self-contained: no scripts, no external links or images.
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("<link"));
+    assert!(!html.contains("src=\""));
+    assert!(!html.contains("NaN"));
+    let text = svg_text(doc.descendants().find(|n| n.tag_name().name() == "svg").map(|n| &html[n.range()]).unwrap());
+    assert!(text.contains("logit (AUC = 0.600)"));
+    // The intercept is left out of the factor table; strongest (smallest p) first, as given.
+    assert!(!html.contains("(intercept)"));
+    assert!(html.contains("<td>no order in 60 days; 3 support tickets</td>"));
+    assert!(html.contains("<td>91.0%</td>"));
+}
+
+#[test]
+fn markdown_report_has_every_section_and_tables() {
+    let md = full_report().to_markdown().unwrap();
+    for h in [
+        "# Churn <model> & report",
+        "## ROC curve",
+        "## Top churn factors",
+        "## Customer segments",
+        "## Riskiest customers",
+    ] {
+        assert!(md.contains(h), "missing {h}");
+    }
+    assert!(md.contains("| C-17 | 91.0% | no order in 60 days; 3 support tickets |"));
+    assert!(md.contains("| tenure_months | 0.800 | 0.700 – 0.900 |"));
+}
+
+#[test]
+fn report_without_title_is_rejected() {
+    assert!(matches!(ModelReport::new("  ").to_html(), Err(Error::InvalidParameter { name: "title", .. })));
+}

@@ -7,8 +7,10 @@
 //! still give a valid chart with padded axis ranges.
 
 mod curves;
+mod document;
 
 pub use curves::{CurvePoints, gain_points, pr_points, roc_points};
+pub use document::{ModelReport, RiskyCustomer};
 
 use crate::cluster::SegmentProfile;
 use crate::error::{Error, Result, ensure};
