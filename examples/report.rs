@@ -20,7 +20,10 @@ use churnguard::features::LabeledMatrix;
 use churnguard::model::{Dataset, Learner};
 use churnguard::pipeline::Pipeline;
 use churnguard::progress::Silent;
-use churnguard::report::{ModelReport, RiskyCustomer, ScoredModel, calibration_svg, gain_svg, pr_svg, roc_svg};
+use churnguard::regression::factors::{ChurnFactors, MissingValues};
+use churnguard::report::{
+    ModelReport, RiskyCustomer, ScoredModel, calibration_svg, gain_svg, odds_ratio_svg, pr_svg, roc_svg,
+};
 use churnguard::sim::{Population, SimConfig};
 
 fn main() -> ExitCode {
@@ -114,6 +117,21 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         calibration_svg("gradient boosting", &reliability_curve(&labels, boosting, 10)?)?,
     )
     .riskiest(riskiest);
+
+    // Why customers churn: logistic churn factors on all rows (a fit failure only drops the section).
+    let report = match ChurnFactors::params().fit_features(data.features(), data.labels(), MissingValues::DropRows) {
+        Ok(fit) => {
+            let mut top: Vec<_> =
+                fit.terms().iter().filter(|t| t.name != churnguard::regression::factors::INTERCEPT).cloned().collect();
+            top.sort_by(|a, b| a.p_value.total_cmp(&b.p_value));
+            top.truncate(12);
+            report.factors(&top, 12).chart("Churn factors (odds ratios, 95% CI)", odds_ratio_svg(&top)?)
+        }
+        Err(e) => {
+            eprintln!("churn factors skipped: {e}");
+            report
+        }
+    };
     std::fs::write(&out, report.to_html()?)?;
     println!("report written to {}", out.display());
     Ok(())
