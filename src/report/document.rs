@@ -77,8 +77,8 @@ fn md_cell(text: &str) -> String {
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}\
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}\
-th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}h2{margin-top:2em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\
+th{background:#f0f0f0}h2{margin-top:2em;border-bottom:1px solid #ddd}\
 .chart svg{max-width:100%;height:auto}";
 
 impl ModelReport {

@@ -435,8 +435,9 @@ pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
             .build_cartesian_2d((lo..hi).log_scale(), (0..n).into_segmented())
             .map_err(render_err(CHART))?;
         let label = |v: &SegmentValue<i32>| match v {
+            // Row 0 is drawn at the top, so the first term reads first.
             SegmentValue::CenterOf(i) => {
-                usize::try_from(*i).ok().and_then(|i| terms.get(i)).map(|t| t.name.clone()).unwrap_or_default()
+                usize::try_from(n - 1 - *i).ok().and_then(|i| terms.get(i)).map(|t| t.name.clone()).unwrap_or_default()
             }
             _ => String::new(),
         };
@@ -455,7 +456,7 @@ pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
         .map_err(render_err(CHART))?;
         let c = colour(0);
         for (i, t) in (0..n).zip(terms) {
-            let y = SegmentValue::CenterOf(i);
+            let y = SegmentValue::CenterOf(n - 1 - i);
             ctx.draw_series(std::iter::once(PathElement::new(
                 vec![(t.odds_ratio_low, y.clone()), (t.odds_ratio_high, y.clone())],
                 ShapeStyle::from(&c).stroke_width(2),
