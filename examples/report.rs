@@ -22,7 +22,7 @@ use churnguard::pipeline::Pipeline;
 use churnguard::progress::Silent;
 use churnguard::regression::factors::{ChurnFactors, MissingValues};
 use churnguard::report::{
-    ModelReport, RiskyCustomer, ScoredModel, calibration_svg, gain_svg, odds_ratio_svg, pr_svg, roc_svg,
+    ModelReport, RiskyCustomer, ScoredModel, calibration_svg, gain_svg, lift_svg, odds_ratio_svg, pr_svg, roc_svg,
 };
 use churnguard::sim::{Population, SimConfig};
 
@@ -112,6 +112,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     .chart("ROC curve (held-out fold)", roc_svg(&models)?)
     .chart("Precision-recall (held-out fold)", pr_svg(&models)?)
     .chart("Cumulative gain (held-out fold)", gain_svg(&models)?)
+    .chart("Cumulative lift (held-out fold)", lift_svg(&models)?)
     .chart(
         "Calibration of gradient boosting (held-out fold)",
         calibration_svg("gradient boosting", &reliability_curve(&labels, boosting, 10)?)?,

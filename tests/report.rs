@@ -5,7 +5,7 @@
 use approx::assert_abs_diff_eq;
 use churnguard::Error;
 use churnguard::eval::reliability_curve;
-use churnguard::report::{ScoredModel, calibration_svg, gain_svg, pr_points, pr_svg, roc_points, roc_svg};
+use churnguard::report::{ScoredModel, calibration_svg, gain_svg, lift_svg, pr_points, pr_svg, roc_points, roc_svg};
 
 // Reference data for bench/report_reference.py (scikit-learn 1.9.1).
 const LABELS: [bool; 10] = [true, false, true, false, true, true, false, false, true, false];
@@ -278,4 +278,25 @@ fn markdown_report_has_every_section_and_tables() {
 #[test]
 fn report_without_title_is_rejected() {
     assert!(matches!(ModelReport::new("  ").to_html(), Err(Error::InvalidParameter { name: "title", .. })));
+}
+
+#[test]
+fn lift_chart_carries_legend_and_axes() {
+    let svg = lift_svg(&[model("logit", &SCORES)]).unwrap();
+    assert_chart(&svg, &["Cumulative lift", "logit", "random", "Lift over random", "Share of customers contacted"]);
+}
+
+#[test]
+fn forest_plot_draws_first_factor_at_the_top() {
+    let terms = [term("first_factor", 0.8, 0.7, 0.9), term("second_factor", 1.6, 1.2, 2.1)];
+    let svg = odds_ratio_svg(&terms).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let y_of = |label: &str| {
+        doc.descendants()
+            .find(|n| n.tag_name().name() == "text" && n.text().is_some_and(|t| t.trim() == label))
+            .and_then(|n| n.attribute("y"))
+            .and_then(|y| y.parse::<f64>().ok())
+            .unwrap()
+    };
+    assert!(y_of("first_factor") < y_of("second_factor"));
 }

@@ -239,6 +239,36 @@ pub fn gain_svg(models: &[ScoredModel<'_>]) -> Result<String> {
     })
 }
 
+/// Cumulative lift curves: churn rate among the top share of customers by score divided by the
+/// overall churn rate (gain / share contacted), with the random-targeting line at 1.
+///
+/// # Errors
+/// As [`roc_svg`].
+pub fn lift_svg(models: &[ScoredModel<'_>]) -> Result<String> {
+    check_models(models, "lift")?;
+    let series = models
+        .iter()
+        .map(|m| {
+            let points = gain_points(m.labels, m.scores)?
+                .points
+                .into_iter()
+                .filter(|p| p.0 > 0.0)
+                .map(|(x, y)| (x, y / x))
+                .collect();
+            Ok(Series { name: m.name.to_string(), points })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    line_chart(LineChart {
+        chart: "lift",
+        title: "Cumulative lift",
+        x_label: "Share of customers contacted",
+        y_label: "Lift over random",
+        series,
+        reference: Some(("random", (0.0, 1.0), (1.0, 1.0))),
+        ranges: None,
+    })
+}
+
 /// Calibration (reliability) diagram from [`reliability_curve`](crate::eval::reliability_curve):
 /// observed churn rate against mean predicted probability for the non-empty bins, the perfect
 /// calibration diagonal, and below it a histogram of customers per bin.
