@@ -77,6 +77,8 @@ struct LineChart<'a> {
     reference: Option<Reference<'a>>,
     /// Fixed axis ranges; `None` derives padded ranges from the data.
     ranges: Option<((f64, f64), (f64, f64))>,
+    /// Where the legend sits (away from where the curves usually run).
+    legend: SeriesLabelPosition,
 }
 
 const PALETTE: [RGBColor; 6] = [
@@ -140,7 +142,7 @@ fn line_chart(spec: LineChart<'_>) -> Result<String> {
         ctx.configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
+            .position(spec.legend)
             .draw()
             .map_err(render_err(chart))?;
         root.present().map_err(render_err(chart))?;
@@ -185,6 +187,7 @@ pub fn roc_svg(models: &[ScoredModel<'_>]) -> Result<String> {
         series,
         reference: Some(("chance", (0.0, 0.0), (1.0, 1.0))),
         ranges: Some(((0.0, 1.0), (0.0, 1.0))),
+        legend: SeriesLabelPosition::LowerRight,
     })
 }
 
@@ -214,6 +217,7 @@ pub fn pr_svg(models: &[ScoredModel<'_>]) -> Result<String> {
         series,
         reference: Some(("base churn rate", (0.0, base), (1.0, base))),
         ranges: Some(((0.0, 1.0), (0.0, 1.05))),
+        legend: SeriesLabelPosition::LowerLeft,
     })
 }
 
@@ -236,6 +240,7 @@ pub fn gain_svg(models: &[ScoredModel<'_>]) -> Result<String> {
         series,
         reference: Some(("random", (0.0, 0.0), (1.0, 1.0))),
         ranges: Some(((0.0, 1.0), (0.0, 1.0))),
+        legend: SeriesLabelPosition::LowerRight,
     })
 }
 
@@ -266,6 +271,7 @@ pub fn lift_svg(models: &[ScoredModel<'_>]) -> Result<String> {
         series,
         reference: Some(("random", (0.0, 1.0), (1.0, 1.0))),
         ranges: None,
+        legend: SeriesLabelPosition::UpperRight,
     })
 }
 
@@ -371,6 +377,7 @@ pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
         series: vec![Series { name: format!("{name} (area = {:.1})", curve.area()), points }],
         reference: Some(("random targeting", first, last)),
         ranges: None,
+        legend: SeriesLabelPosition::UpperLeft,
     })
 }
 
