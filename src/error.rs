@@ -368,6 +368,15 @@ pub enum Error {
         /// Solver detail (last gradient norm, last term).
         detail: String,
     },
+
+    /// A chart could not be drawn (the plotting backend reported a failure).
+    #[error("could not draw the {chart} chart: {detail}")]
+    ChartRender {
+        /// Which chart (e.g. "ROC").
+        chart: &'static str,
+        /// The backend's message.
+        detail: String,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.
