@@ -32,7 +32,7 @@ fn check_values(labels: &[bool], values: &[f64], metric: &str, what: &'static st
 }
 
 /// Validates ranking-metric inputs; returns the number of positives, which is in `1..n`.
-pub(super) fn check_scores(labels: &[bool], scores: &[f64], metric: &str) -> Result<usize> {
+pub(crate) fn check_scores(labels: &[bool], scores: &[f64], metric: &str) -> Result<usize> {
     check_values(labels, scores, metric, "scores vs labels", "score")?;
     let n_pos = labels.iter().filter(|&&y| y).count();
     ensure!(n_pos > 0, Error::SingleClass { class: false, n: labels.len() });
@@ -53,7 +53,7 @@ pub(super) fn check_probs(labels: &[bool], probs: &[f64], metric: &str) -> Resul
 ///
 /// Sorting uses `total_cmp`; grouping uses `==`, so `-0.0` and `0.0` (adjacent in
 /// that order) form one group. Inputs are already checked to be finite.
-pub(super) fn tie_groups_desc(labels: &[bool], scores: &[f64]) -> Vec<(usize, usize)> {
+pub(crate) fn tie_groups_desc(labels: &[bool], scores: &[f64]) -> Vec<(usize, usize)> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let mut groups: Vec<(usize, usize)> = Vec::new();

@@ -34,6 +34,8 @@ pub use compare::{Comparison, ComparisonRow, compare};
 pub use cv::{CvReport, FoldReport, cross_validate};
 pub use importance::{PermutationImportance, permutation_importance};
 pub use metrics::{MetricSummary, Metrics, brier, lift_at, log_loss, pr_auc, roc_auc};
+#[cfg(feature = "plots")]
+pub(crate) use metrics::{check_scores, tie_groups_desc};
 pub use profit::{Empc, EmpcParams, empc};
 pub use reliability::{ReliabilityBin, expected_calibration_error, reliability_curve};
 pub use split::{Fold, StratifiedKFold};

@@ -1,6 +1,7 @@
 //! Tie-aware ranking curves (ROC, precision–recall, cumulative gain) computed from labels and scores.
 
-use crate::error::{Error, Result, ensure};
+use crate::error::Result;
+use crate::eval::{check_scores, tie_groups_desc};
 
 /// Points of a ranking curve and a summary area.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,46 +12,29 @@ pub struct CurvePoints {
     pub area: f64,
 }
 
-/// Cumulative (false positives, true positives) after each distinct score, highest score first.
-/// Customers with equal scores move together, so ties become one diagonal step.
-/// Cumulative (false positives, true positives) per step, with the totals of positives and negatives.
+/// Cumulative (false positives, true positives) per distinct score, highest score first
+/// (customers with equal scores move together, so ties become one diagonal step), with the
+/// totals of positives and negatives.
 struct Counts {
     steps: Vec<(usize, usize)>,
     positives: usize,
     negatives: usize,
 }
 
+/// Input checks and tie groups are the ones the ranking metrics use ([`crate::eval::roc_auc`]),
+/// so a chart and the metric beside it always agree.
 fn cumulative_counts(labels: &[bool], scores: &[f64]) -> Result<Counts> {
-    ensure!(!labels.is_empty(), Error::EmptyData { context: "ranking curve: no customers".into() });
-    ensure!(
-        labels.len() == scores.len(),
-        Error::ShapeMismatch { what: "labels vs scores", expected: labels.len(), found: scores.len() }
-    );
-    if let Some((row, &value)) = scores.iter().enumerate().find(|(_, s)| !s.is_finite()) {
-        return Err(Error::NonFinite { column: "score".into(), row, value });
-    }
-    let positives = labels.iter().filter(|&&y| y).count();
-    let negatives = labels.len() - positives;
-    ensure!(positives > 0 && negatives > 0, Error::SingleClass { class: positives > 0, n: labels.len() });
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores.get(b).unwrap_or(&0.0).total_cmp(scores.get(a).unwrap_or(&0.0)));
-    let mut steps = Vec::new();
+    let positives = check_scores(labels, scores, "ranking curve")?;
     let (mut fp, mut tp) = (0usize, 0usize);
-    let mut previous: Option<f64> = None;
-    for &i in &order {
-        let (Some(&s), Some(&y)) = (scores.get(i), labels.get(i)) else { continue };
-        if previous.is_some_and(|p| p != s) {
-            steps.push((fp, tp));
-        }
-        previous = Some(s);
-        if y {
-            tp += 1;
-        } else {
-            fp += 1;
-        }
-    }
-    steps.push((fp, tp));
-    Ok(Counts { steps, positives, negatives })
+    let steps = tie_groups_desc(labels, scores)
+        .into_iter()
+        .map(|(pos, neg)| {
+            tp += pos;
+            fp += neg;
+            (fp, tp)
+        })
+        .collect();
+    Ok(Counts { steps, positives, negatives: labels.len() - positives })
 }
 
 fn trapezoid(points: &[(f64, f64)]) -> f64 {
