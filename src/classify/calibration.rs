@@ -28,7 +28,6 @@
 use std::sync::Arc;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::newton::{self, sigmoid};
@@ -279,29 +278,18 @@ impl Calibrated {
     /// Too few rows of a class for the folds ([`Error::InvalidParameter`] `k`), and any
     /// error of the base learner or of [`Calibrator::fit`].
     pub fn fit(&self, data: &Dataset<'_>) -> Result<FittedCalibrated> {
-        let folds = StratifiedKFold::new(self.folds, self.seed)?.split(data.y())?;
         let x = data.x();
-        let parts = folds
-            .par_iter()
-            .map(|fold| {
-                let xt = x.select(Axis(0), &fold.train);
-                let yt: Vec<bool> = fold.train.iter().map(|&i| data.y()[i]).collect();
-                let wt: Option<Vec<f64>> = data.weights().map(|w| fold.train.iter().map(|&i| w[i]).collect());
-                let mut d = Dataset::with_missing(xt.view(), &yt, data.feature_names())?;
-                if let Some(wt) = &wt {
-                    d = d.with_weights(wt)?;
-                }
-                let model = self.base.fit_model(&d)?;
-                let probs = model.predict_proba(x.select(Axis(0), &fold.test).view())?;
-                Ok((fold.test.clone(), probs))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut oof = vec![0.0; data.n_rows()];
-        for (rows, probs) in parts {
-            for (r, p) in rows.into_iter().zip(probs) {
-                oof[r] = p;
+        let oof = StratifiedKFold::new(self.folds, self.seed)?.out_of_fold(data.y(), |train, test| {
+            let xt = x.select(Axis(0), train);
+            let yt: Vec<bool> = train.iter().map(|&i| data.y()[i]).collect();
+            let wt: Option<Vec<f64>> = data.weights().map(|w| train.iter().map(|&i| w[i]).collect());
+            let mut d = Dataset::with_missing(xt.view(), &yt, data.feature_names())?;
+            if let Some(wt) = &wt {
+                d = d.with_weights(wt)?;
             }
-        }
+            let model = self.base.fit_model(&d)?;
+            Ok(model.predict_proba(x.select(Axis(0), test).view())?.to_vec())
+        })?;
         let calibrator = Calibrator::fit(self.method, &oof, data.y(), data.weights())?;
         let base = self.base.fit_model(data)?;
         Ok(FittedCalibrated { base: Arc::from(base), calibrator })

@@ -162,25 +162,13 @@ impl SvmParams {
         let p = x.ncols();
         let machine = self.solve(x, y)?;
         let decision: Vec<f64> = if self.platt_folds >= 2 {
-            let folds = StratifiedKFold::new(self.platt_folds, self.seed)?.split(y)?;
-            let parts = folds
-                .par_iter()
-                .map(|fold| {
-                    let yt: Vec<bool> = fold.train.iter().map(|&i| y[i]).collect();
-                    let m = self.solve(x.select(Axis(0), &fold.train).view(), &yt)?;
-                    let d: Vec<f64> = fold.test.iter().map(|&i| m.weighted_sum(&x.row(i)) - m.rho).collect();
-                    Ok((fold.test.clone(), d))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut d = vec![0.0; n];
-            for (rows, values) in parts {
-                for (r, v) in rows.into_iter().zip(values) {
-                    d[r] = v;
-                }
-            }
-            d
+            StratifiedKFold::new(self.platt_folds, self.seed)?.out_of_fold(y, |train, test| {
+                let yt: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+                let m = self.solve(x.select(Axis(0), train).view(), &yt)?;
+                Ok(test.iter().map(|&i| decision_value(&m, x.row(i))).collect())
+            })?
         } else {
-            x.outer_iter().map(|r| machine.weighted_sum(&r) - machine.rho).collect()
+            x.outer_iter().map(|r| decision_value(&machine, r)).collect()
         };
         let (platt_slope, platt_intercept) = platt_scale(&decision, y, &vec![1.0; n])?;
         let means = x.mean_axis(Axis(0)).map(|m| m.to_vec()).unwrap_or_else(|| vec![0.0; p]);
@@ -213,6 +201,11 @@ impl Learner for SvmParams {
     }
 }
 
+/// The decision value f(x) = Σ αᵢ K(svᵢ, x) − ρ of a linfa machine (positive = churn side).
+fn decision_value(machine: &LinfaSvm<f64, bool>, row: ArrayView1<'_, f64>) -> f64 {
+    machine.weighted_sum(&row) - machine.rho
+}
+
 /// A fitted support vector machine: P(churn) = σ(a·f(x) + b), f the SVM decision value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedSvm {
@@ -231,7 +224,7 @@ impl FittedSvm {
 
     /// SVM decision value f(x) (positive = churn side of the margin).
     fn decision(&self, row: ArrayView1<'_, f64>) -> f64 {
-        self.machine.weighted_sum(&row) - self.machine.rho
+        decision_value(&self.machine, row)
     }
 
     /// Check a model read from a file.

@@ -66,6 +66,43 @@ impl StratifiedKFold {
         self.seed
     }
 
+    /// One value per row, each computed by a model that did not see the row: for every
+    /// fold, `fit_predict(train_rows, test_rows)` returns the values of `test_rows` (in
+    /// order), and they are stitched back into row order. Folds run in parallel; the
+    /// result does not depend on the thread count.
+    ///
+    /// Errors: those of [`split`](Self::split), the first error of `fit_predict`, or
+    /// [`Error::ShapeMismatch`] if it returns the wrong number of values.
+    pub(crate) fn out_of_fold<F>(&self, labels: &[bool], fit_predict: F) -> Result<Vec<f64>>
+    where
+        F: Fn(&[usize], &[usize]) -> Result<Vec<f64>> + Sync,
+    {
+        use rayon::prelude::*;
+        let folds = self.split(labels)?;
+        let parts = folds
+            .par_iter()
+            .map(|fold| {
+                let values = fit_predict(&fold.train, &fold.test)?;
+                ensure!(
+                    values.len() == fold.test.len(),
+                    Error::ShapeMismatch {
+                        what: "out-of-fold values vs test rows",
+                        expected: fold.test.len(),
+                        found: values.len()
+                    }
+                );
+                Ok((&fold.test, values))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = vec![0.0; labels.len()];
+        for (rows, values) in parts {
+            for (&r, v) in rows.iter().zip(values) {
+                out[r] = v;
+            }
+        }
+        Ok(out)
+    }
+
     /// Splits rows `0..labels.len()` into `k` folds; fold `i` tests on the `i`-th share.
     ///
     /// Every row is in exactly one `test` list; `train` is its complement.
