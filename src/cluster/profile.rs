@@ -86,14 +86,8 @@ pub struct FeatureContrast {
     pub rest_mean: f64,
 }
 
-/// A two-sided confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Lower bound.
-    pub lower: f64,
-    /// Upper bound.
-    pub upper: f64,
-}
+/// A two-sided confidence interval (the same type as the A/B tests use).
+pub use crate::eval::ab::Interval;
 
 /// One segment: size, churn against the base rate, and its distinguishing features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -162,12 +156,7 @@ pub fn wilson_interval(successes: usize, n: usize, confidence: f64) -> Result<In
         return Ok(Interval { lower: 0.0, upper: 1.0 });
     }
     let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
-    let n = n as f64;
-    let p = successes as f64 / n;
-    let denom = 1.0 + z * z / n;
-    let centre = (p + z * z / (2.0 * n)) / denom;
-    let half = z / denom * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    Ok(Interval { lower: (centre - half).max(0.0), upper: (centre + half).min(1.0) })
+    Ok(crate::eval::ab::wilson(crate::eval::ab::ArmCounts { n: n as u64, events: successes as u64 }, z))
 }
 
 /// Mean, (population) variance and median of the finite values.

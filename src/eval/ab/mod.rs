@@ -54,6 +54,7 @@ mod stratified;
 pub use assign::Assigner;
 pub use cluster::{ClusterArm, ClusteredComparison, compare_clustered};
 pub use power::{PowerPlan, SampleSize};
+pub(crate) use proportions::wilson;
 pub use proportions::{ArmCounts, Interval, ProportionComparison, TestUsed, compare, compare_outcomes};
 pub use sequential::{InterimLook, PeekingWarning, SequentialPlan, repeated_testing_alpha, unplanned_peeking};
 pub use stratified::{
