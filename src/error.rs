@@ -377,6 +377,48 @@ pub enum Error {
         /// The backend's message.
         detail: String,
     },
+
+    /// A streamed event is older than the monitor's clock allows; the monitor's state is unchanged.
+    #[error(
+        "event of customer `{customer}` at {at} is more than {tolerance_seconds} s before the monitor's clock {now}: rejected, state unchanged"
+    )]
+    LateEvent {
+        /// The customer the event belongs to.
+        customer: String,
+        /// The event's time.
+        at: String,
+        /// The monitor's clock.
+        now: String,
+        /// How late an event may be.
+        tolerance_seconds: i64,
+    },
+
+    /// The monitor's clock was asked to go back in time.
+    #[error("cannot move the monitor's clock back from {now} to {requested}")]
+    ClockBackwards {
+        /// The current clock.
+        now: String,
+        /// The earlier time asked for.
+        requested: String,
+    },
+
+    /// A streamed event fails the same checks the event log applies to stored records.
+    #[error("invalid {kind} event of customer `{customer}`: {reason}")]
+    InvalidEvent {
+        /// Kind of event (order, ticket, review, …).
+        kind: &'static str,
+        /// The customer the event belongs to.
+        customer: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A monitor checkpoint cannot be restored with the given pipeline or by this build.
+    #[error("cannot restore the monitor checkpoint: {reason}")]
+    Checkpoint {
+        /// What does not match (format version, pipeline settings, corrupt data).
+        reason: String,
+    },
 }
 
 /// Returns early with the given error when a condition does not hold.

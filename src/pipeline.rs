@@ -269,7 +269,7 @@ impl FittedPipeline {
         v.pop().ok_or_else(|| Error::UnknownCustomer { customer: id.to_string() })
     }
 
-    fn score_features(
+    pub(crate) fn score_features(
         &self,
         features: &crate::features::FeatureMatrix,
         reasons: usize,

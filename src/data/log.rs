@@ -102,6 +102,14 @@ macro_rules! impl_timed {
 }
 impl_timed!(OrderEntry, VisitEntry, InteractionEntry, TicketEntry, ReviewEntry);
 
+/// A bare instant is its own time (the streaming monitor keeps only the times of
+/// visits and interactions).
+impl Timed for Timestamp {
+    fn at(&self) -> Timestamp {
+        *self
+    }
+}
+
 /// Entries of one kind, grouped by customer and sorted by time within a customer.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Segmented<T> {
@@ -292,6 +300,39 @@ impl EventLog {
         .into_iter()
         .flatten()
         .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+    }
+}
+
+/// Why an order cannot be stored, if it cannot (shared with the streaming monitor).
+pub(crate) fn order_problem(o: &Order) -> Option<String> {
+    if !o.amount.is_finite() || o.amount < 0.0 {
+        Some(format!("amount {} must be a finite number ≥ 0 (mark returns with `returned`)", o.amount))
+    } else if !o.discount.is_finite() || o.discount < 0.0 {
+        Some(format!("discount {} must be a finite number ≥ 0", o.discount))
+    } else {
+        None
+    }
+}
+
+/// Why a ticket cannot be stored, if it cannot.
+pub(crate) fn ticket_problem(t: &SupportTicket) -> Option<String> {
+    match (t.closed, t.satisfaction) {
+        (Some(closed), _) if closed < t.opened => Some(format!("closed {closed} before it was opened {}", t.opened)),
+        (_, Some(s)) if !(1.0..=5.0).contains(&s) => Some(format!("satisfaction {s} outside 1..=5")),
+        (None, Some(_)) => Some("satisfaction given for a ticket that is not closed".to_string()),
+        _ => None,
+    }
+}
+
+/// Why a review cannot be stored, if it cannot.
+pub(crate) fn review_problem(r: &Review) -> Option<String> {
+    if !(1.0..=5.0).contains(&r.rating) {
+        Some(format!("rating {} outside 1..=5", r.rating))
+    } else {
+        match r.sentiment {
+            Some(s) if !(-1.0..=1.0).contains(&s) => Some(format!("sentiment {s} outside -1..=1")),
+            _ => None,
+        }
     }
 }
 
@@ -489,14 +530,7 @@ impl EventLogBuilder {
     /// Add one order.
     pub fn push_order(&mut self, o: &Order) {
         let record = self.next_record(RecordKind::Order);
-        let problem = if !o.amount.is_finite() || o.amount < 0.0 {
-            Some(format!("amount {} must be a finite number ≥ 0 (mark returns with `returned`)", o.amount))
-        } else if !o.discount.is_finite() || o.discount < 0.0 {
-            Some(format!("discount {} must be a finite number ≥ 0", o.discount))
-        } else {
-            None
-        };
-        if let Some(reason) = problem {
+        if let Some(reason) = order_problem(o) {
             return self.reject(RecordKind::Order, record, reason);
         }
         let key = self.intern(&o.customer);
@@ -533,15 +567,7 @@ impl EventLogBuilder {
     /// Add one support ticket.
     pub fn push_ticket(&mut self, t: &SupportTicket) {
         let record = self.next_record(RecordKind::Ticket);
-        let problem = match (t.closed, t.satisfaction) {
-            (Some(closed), _) if closed < t.opened => {
-                Some(format!("closed {closed} before it was opened {}", t.opened))
-            }
-            (_, Some(s)) if !(1.0..=5.0).contains(&s) => Some(format!("satisfaction {s} outside 1..=5")),
-            (None, Some(_)) => Some("satisfaction given for a ticket that is not closed".to_string()),
-            _ => None,
-        };
-        if let Some(reason) = problem {
+        if let Some(reason) = ticket_problem(t) {
             return self.reject(RecordKind::Ticket, record, reason);
         }
         let key = self.intern(&t.customer);
@@ -558,15 +584,7 @@ impl EventLogBuilder {
     /// Add one review.
     pub fn push_review(&mut self, r: &Review) {
         let record = self.next_record(RecordKind::Review);
-        let problem = if !(1.0..=5.0).contains(&r.rating) {
-            Some(format!("rating {} outside 1..=5", r.rating))
-        } else {
-            match r.sentiment {
-                Some(s) if !(-1.0..=1.0).contains(&s) => Some(format!("sentiment {s} outside -1..=1")),
-                _ => None,
-            }
-        };
-        if let Some(reason) = problem {
+        if let Some(reason) = review_problem(r) {
             return self.reject(RecordKind::Review, record, reason);
         }
         let key = self.intern(&r.customer);

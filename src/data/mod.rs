@@ -22,6 +22,7 @@ pub use self::log::{
     CustomerEvents, EventLog, EventLogBuilder, InteractionEntry, OrderEntry, ReviewEntry, TicketEntry, Timed,
     VisitEntry,
 };
+pub(crate) use self::log::{order_problem, review_problem, ticket_problem};
 pub use self::records::{
     Channel, Customer, CustomerId, Event, Gender, Interaction, InteractionKind, Order, Review, ReviewSource,
     SupportTicket, TicketCategory, Visit,

@@ -16,7 +16,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
-use crate::data::{CustomerEvents, CustomerId, EventLog, OrderEntry, TicketCategory, Timed};
+use crate::data::{
+    Customer, CustomerEvents, CustomerId, EventLog, InteractionEntry, OrderEntry, ReviewEntry, TicketCategory,
+    TicketEntry, Timed, VisitEntry,
+};
 use crate::error::{Error, Result, ensure};
 use crate::time::{Days, SECONDS_PER_DAY, Timestamp};
 
@@ -196,6 +199,33 @@ impl Out for Values<'_> {
 
 /// Names of the categorical profile features.
 const CATEGORICAL: [&str; 3] = ["gender", "region", "acquisition_channel"];
+
+/// One customer's history as the extraction reads it: [`CustomerEvents`] from an
+/// [`EventLog`], or the retained window of a streaming monitor, which keeps only
+/// the times of visits and interactions (`V = I = Timestamp`), as the features
+/// read nothing else of them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct History<'a, V, I> {
+    pub(crate) customer: &'a Customer,
+    pub(crate) orders: &'a [OrderEntry],
+    pub(crate) visits: &'a [V],
+    pub(crate) interactions: &'a [I],
+    pub(crate) tickets: &'a [TicketEntry],
+    pub(crate) reviews: &'a [ReviewEntry],
+}
+
+impl<'a> From<CustomerEvents<'a>> for History<'a, VisitEntry, InteractionEntry> {
+    fn from(ev: CustomerEvents<'a>) -> Self {
+        History {
+            customer: ev.customer,
+            orders: ev.orders,
+            visits: ev.visits,
+            interactions: ev.interactions,
+            tickets: ev.tickets,
+            reviews: ev.reviews,
+        }
+    }
+}
 
 /// Index of the first entry at or after `t`.
 #[inline]
@@ -387,15 +417,9 @@ impl FeatureSpec {
     /// Names of the numeric features this spec produces at `snapshot`, in column order.
     pub fn numeric_names(&self, snapshot: &Snapshot) -> Result<Vec<String>> {
         self.check(snapshot)?;
-        let customer = crate::data::Customer::new("", snapshot.as_of);
-        let empty = CustomerEvents {
-            customer: &customer,
-            orders: &[],
-            visits: &[],
-            interactions: &[],
-            tickets: &[],
-            reviews: &[],
-        };
+        let customer = Customer::new("", snapshot.as_of);
+        let empty: History<'_, VisitEntry, InteractionEntry> =
+            History { customer: &customer, orders: &[], visits: &[], interactions: &[], tickets: &[], reviews: &[] };
         let windows = self.sorted_windows();
         let cuts = Cuts::new(snapshot, &windows, self.families.trend);
         let mut names = Names(Vec::new());
@@ -409,7 +433,7 @@ impl FeatureSpec {
     }
 
     /// Whether `ev` had activity in `[from, to)`.
-    fn active_between(&self, ev: &CustomerEvents<'_>, from: Timestamp, to: Timestamp) -> bool {
+    fn active_between<V: Timed, I: Timed>(&self, ev: &History<'_, V, I>, from: Timestamp, to: Timestamp) -> bool {
         // The last entry before `to` is at or after `from`.
         fn any<T: Timed>(items: &[T], from: Timestamp, to: Timestamp) -> bool {
             let n = seek_back(items, items.len(), to);
@@ -430,7 +454,7 @@ impl FeatureSpec {
     }
 
     /// Whether a customer gets a row at `snapshot`.
-    fn eligible(&self, ev: &CustomerEvents<'_>, snapshot: &Snapshot) -> bool {
+    pub(crate) fn eligible<V: Timed, I: Timed>(&self, ev: &History<'_, V, I>, snapshot: &Snapshot) -> bool {
         ev.customer.signup < snapshot.as_of
             && self.active_between(ev, snapshot.as_of - self.churn.active_within, snapshot.as_of)
     }
@@ -441,7 +465,7 @@ impl FeatureSpec {
         (0..log.n_customers())
             .into_par_iter()
             .with_min_len(1024)
-            .filter(|&i| self.eligible(&log.events(i), snapshot))
+            .filter(|&i| self.eligible(&log.events(i).into(), snapshot))
             .collect()
     }
 
@@ -482,31 +506,43 @@ impl FeatureSpec {
 
     /// Features of the customers at log indices `rows`.
     pub fn extract_rows(&self, log: &EventLog, snapshot: &Snapshot, rows: &[usize]) -> Result<FeatureMatrix> {
+        let histories: Vec<History<'_, VisitEntry, InteractionEntry>> =
+            rows.iter().map(|&i| log.events(i).into()).collect();
+        self.extract_histories(snapshot, &histories)
+    }
+
+    /// Features of the given histories at `snapshot`, one row each, in parallel.
+    pub(crate) fn extract_histories<V: Timed + Sync, I: Timed + Sync>(
+        &self,
+        snapshot: &Snapshot,
+        histories: &[History<'_, V, I>],
+    ) -> Result<FeatureMatrix> {
         let names = self.numeric_names(snapshot)?;
         let windows = self.sorted_windows();
         let cuts = Cuts::new(snapshot, &windows, self.families.trend);
         let width = names.len();
-        let mut values = vec![0.0; rows.len() * width];
+        let mut values = vec![0.0; histories.len() * width];
         if width > 0 {
-            values.par_chunks_mut(width).zip(rows.par_iter()).with_min_len(64).for_each_init(
+            values.par_chunks_mut(width).zip(histories.par_iter()).with_min_len(64).for_each_init(
                 Bounds::default,
-                |bounds, (row, &i)| {
-                    let ev = log.events(i);
-                    self.compute(&ev, snapshot, &windows, &cuts, bounds, &mut Values { row, next: 0 });
+                |bounds, (row, ev)| {
+                    self.compute(ev, snapshot, &windows, &cuts, bounds, &mut Values { row, next: 0 });
                 },
             );
         }
-        let numeric = Array2::from_shape_vec((rows.len(), width), values)
+        let numeric = Array2::from_shape_vec((histories.len(), width), values)
             .map_err(|e| Error::EmptyData { context: format!("feature matrix shape: {e}") })?;
-        let ids: Vec<CustomerId> = rows.iter().map(|&i| log.customers()[i].id.clone()).collect();
+        let ids: Vec<CustomerId> = histories.iter().map(|h| h.customer.id.clone()).collect();
         let categorical = if self.families.profile {
-            let customers = log.customers();
             vec![
-                CategoricalColumn::from_values("gender", rows.iter().map(|&i| customers[i].gender.map(|g| g.as_str()))),
-                CategoricalColumn::from_values("region", rows.iter().map(|&i| customers[i].region.as_deref())),
+                CategoricalColumn::from_values(
+                    "gender",
+                    histories.iter().map(|h| h.customer.gender.map(|g| g.as_str())),
+                ),
+                CategoricalColumn::from_values("region", histories.iter().map(|h| h.customer.region.as_deref())),
                 CategoricalColumn::from_values(
                     "acquisition_channel",
-                    rows.iter().map(|&i| customers[i].acquisition_channel.as_deref()),
+                    histories.iter().map(|h| h.customer.acquisition_channel.as_deref()),
                 ),
             ]
         } else {
@@ -518,7 +554,9 @@ impl FeatureSpec {
     /// Churn labels of the customers at log indices `rows`: `true` if no
     /// activity in `[as_of, as_of + horizon)`.
     pub fn labels_for_rows(&self, log: &EventLog, snapshot: &Snapshot, rows: &[usize]) -> Vec<bool> {
-        rows.iter().map(|&i| !self.active_between(&log.events(i), snapshot.as_of, snapshot.horizon_end())).collect()
+        rows.iter()
+            .map(|&i| !self.active_between(&log.events(i).into(), snapshot.as_of, snapshot.horizon_end()))
+            .collect()
     }
 
     /// Features and labels of every eligible customer at `snapshot`.
@@ -561,9 +599,9 @@ impl FeatureSpec {
     /// Every numeric feature of one customer, in [`numeric_names`](Self::numeric_names) order.
     ///
     /// `cuts` must come from `snap` and `windows`; `b` is scratch space.
-    fn compute(
+    fn compute<V: Timed, I: Timed>(
         &self,
-        ev: &CustomerEvents<'_>,
+        ev: &History<'_, V, I>,
         snap: &Snapshot,
         windows: &[Days],
         cuts: &Cuts,
@@ -633,8 +671,8 @@ impl FeatureSpec {
             let since_last = |t: Option<Timestamp>| t.map_or(f64::NAN, days_before);
             let last_order = since_last(orders.last().map(|o| o.at));
             out.put(|| "days_since_last_order".into(), last_order);
-            out.put(|| "days_since_last_visit".into(), since_last(visits.last().map(|v| v.at)));
-            out.put(|| "days_since_last_interaction".into(), since_last(interactions.last().map(|i| i.at)));
+            out.put(|| "days_since_last_visit".into(), since_last(visits.last().map(Timed::at)));
+            out.put(|| "days_since_last_interaction".into(), since_last(interactions.last().map(Timed::at)));
             out.put(|| "days_since_first_order".into(), since_last(orders.first().map(|o| o.at)));
             let mean_gap = if lb_orders.len() >= 2 {
                 let span = lb_orders[lb_orders.len() - 1].at.days_since(lb_orders[0].at);

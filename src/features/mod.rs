@@ -16,6 +16,7 @@ mod extract;
 mod matrix;
 mod table;
 
+pub(crate) use self::extract::History;
 pub use self::extract::{Activity, ChurnDefinition, FeatureFamilies, FeatureSpec, Snapshot};
 pub use self::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
 pub use self::table::{ColumnKind, TableSpec};

@@ -304,7 +304,7 @@ pub fn rank_scores(
     Ok(Scoring { as_of, customers })
 }
 
-fn tier_of(score: f64, medium: f64, high: f64) -> RiskTier {
+pub(crate) fn tier_of(score: f64, medium: f64, high: f64) -> RiskTier {
     if score >= high {
         RiskTier::High
     } else if score >= medium {

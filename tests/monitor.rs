@@ -1,0 +1,366 @@
+//! Tests of the streaming `warn::Monitor`: streaming features equal batch features,
+//! checkpoints restore to identical alerts, detectors fire and de-duplicate, and
+//! bad input is rejected without touching the state.
+
+use std::sync::OnceLock;
+
+use churnguard::classify::LogisticRegression;
+use churnguard::data::{
+    Customer, CustomerId, Event, EventLog, Order, RecordBatch, Review, ReviewSource, SupportTicket, TicketCategory,
+};
+use churnguard::features::FeatureMatrix;
+use churnguard::pipeline::{FittedPipeline, Pipeline};
+use churnguard::progress::Silent;
+use churnguard::retain::{Action, ActionKind, CustomerValues, Playbook, Rule};
+use churnguard::sim::{Population, SimConfig};
+use churnguard::warn::{
+    Alert, Applied, Cause, Monitor, MonitorConfig, MonitorState, RiskTier, TierCutoffs, Trigger, UnknownCustomers,
+};
+use churnguard::{Days, Error, Timestamp};
+
+struct World {
+    population: Population,
+    log: EventLog,
+    fitted: FittedPipeline,
+}
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let population = Population::generate(&SimConfig { n_customers: 500, ..SimConfig::default() }).unwrap();
+        let log = EventLog::from_source(population.records()).unwrap();
+        let dates = [Timestamp::from_ymd(2024, 1, 1).unwrap(), Timestamp::from_ymd(2024, 4, 1).unwrap()];
+        let fitted = Pipeline::new(LogisticRegression::params()).fit_log(&log, &dates, &Silent).unwrap();
+        World { population, log, fitted }
+    })
+}
+
+fn date(y: i32, m: u32, d: u32) -> Timestamp {
+    Timestamp::from_ymd(y, m, d).unwrap()
+}
+
+/// Every event of a batch, in time order (stable: ties keep the batch's order, as the log does).
+fn stream(batch: &RecordBatch) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    events.extend(batch.orders.iter().cloned().map(Event::Order));
+    events.extend(batch.visits.iter().cloned().map(Event::Visit));
+    events.extend(batch.interactions.iter().cloned().map(Event::Interaction));
+    events.extend(batch.tickets.iter().cloned().map(Event::Ticket));
+    events.extend(batch.reviews.iter().cloned().map(Event::Review));
+    events.sort_by_key(Event::at);
+    events
+}
+
+fn monitor_with_profiles(config: MonitorConfig) -> Monitor {
+    let w = world();
+    let mut m = Monitor::new(w.fitted.clone(), config).unwrap();
+    for c in w.log.customers() {
+        m.add_customer(c.clone()).unwrap();
+    }
+    m
+}
+
+fn assert_same_features(streamed: &FeatureMatrix, batch: &FeatureMatrix) {
+    assert_eq!(streamed.customer_ids(), batch.customer_ids());
+    assert_eq!(streamed.numeric_names(), batch.numeric_names());
+    let (a, b) = (streamed.numeric(), batch.numeric());
+    for ((r, c), x) in a.indexed_iter() {
+        let y = b[[r, c]];
+        let same = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * (1.0 + y.abs());
+        assert!(same, "{} of {}: streamed {x}, batch {y}", batch.numeric_names()[c], batch.customer_ids()[r]);
+    }
+    for (ca, cb) in streamed.categorical().iter().zip(batch.categorical()) {
+        assert_eq!(ca.iter().collect::<Vec<_>>(), cb.iter().collect::<Vec<_>>(), "{}", cb.name());
+    }
+}
+
+#[test]
+fn replaying_the_history_gives_the_batch_features_at_every_check_date() {
+    let w = world();
+    let mut m = monitor_with_profiles(MonitorConfig::default());
+    let settings = w.fitted.settings();
+    let checks = [date(2023, 3, 1), date(2023, 11, 20), date(2024, 2, 1), date(2024, 8, 15), date(2024, 12, 30)];
+    let mut next = 0;
+    let mut rejected = 0;
+    for (id, e) in stream(w.population.records()).iter().enumerate() {
+        while next < checks.len() && e.at() >= checks[next] {
+            m.tick(checks[next]).unwrap();
+            let batch = settings.features.extract(&w.log, &settings.snapshot(checks[next]).unwrap()).unwrap();
+            assert_same_features(&m.features().unwrap(), &batch);
+            next += 1;
+        }
+        match m.apply(id as u64, e) {
+            Ok(Applied::Added) => {}
+            Ok(other) => panic!("event {id} was {other:?}"),
+            Err(Error::InvalidEvent { .. }) => rejected += 1,
+            Err(other) => panic!("event {id}: {other}"),
+        }
+    }
+    assert_eq!(next, checks.len(), "every check date lies inside the stream");
+    // The monitor refuses exactly the records the event log refused.
+    assert_eq!(rejected, w.log.report().total_rejected());
+    // The window really is bounded: fewer events retained than streamed.
+    assert!(m.events_per_customer() < w.log.n_events() as f64 / w.log.n_customers() as f64);
+}
+
+#[test]
+fn seeding_from_the_log_equals_replaying_it() {
+    let w = world();
+    let at = date(2024, 5, 17);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    m.seed(&w.log, at).unwrap();
+    let settings = w.fitted.settings();
+    let batch = settings.features.extract(&w.log, &settings.snapshot(at).unwrap()).unwrap();
+    assert_same_features(&m.features().unwrap(), &batch);
+    // The monitor's full scoring is the batch scorer's.
+    let config = churnguard::warn::ScorerConfig::default();
+    let streamed = m.scoring(&config, None).unwrap();
+    let scorer = churnguard::warn::Scorer::new(w.fitted.clone(), config).unwrap();
+    let batch = scorer.score_log(&w.log, at, None, &Silent).unwrap();
+    assert_eq!(streamed, batch);
+}
+
+/// Stream `events` from `from` to `to` with a tick and rescoring every `step` days;
+/// returns the alerts in order.
+fn run(m: &mut Monitor, events: &[(u64, Event)], from: Timestamp, to: Timestamp, step: i64) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    let mut day = from;
+    let mut k = events.partition_point(|(_, e)| e.at() < from);
+    while day < to {
+        let next = day.add_days(step);
+        while k < events.len() && events[k].1.at() < next {
+            let _ = m.apply(events[k].0, &events[k].1);
+            k += 1;
+        }
+        m.tick(next).unwrap();
+        alerts.extend(m.rescore_dirty().unwrap());
+        day = next;
+    }
+    alerts
+}
+
+#[test]
+fn a_restored_checkpoint_continues_with_identical_alerts() {
+    let w = world();
+    let events: Vec<(u64, Event)> =
+        stream(w.population.records()).into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect();
+    let (start, middle, end) = (date(2024, 3, 1), date(2024, 6, 7), date(2024, 9, 6));
+    let config = MonitorConfig::default();
+    let mut straight = Monitor::new(w.fitted.clone(), config).unwrap();
+    straight.seed(&w.log, start).unwrap();
+    assert!(straight.rescore_dirty().unwrap().is_empty(), "the first scoring sets baselines only");
+    let before: Vec<Alert> = run(&mut straight, &events, start, middle, 7);
+    let after: Vec<Alert> = run(&mut straight, &events, middle, end, 7);
+    assert!(!before.is_empty() && !after.is_empty(), "alerts {} / {}", before.len(), after.len());
+
+    let mut first = Monitor::new(w.fitted.clone(), config).unwrap();
+    first.seed(&w.log, start).unwrap();
+    first.rescore_dirty().unwrap();
+    assert_eq!(run(&mut first, &events, start, middle, 7), before);
+    let json = first.state().to_json().unwrap();
+    drop(first);
+    let state = MonitorState::from_json(&json).unwrap();
+    let mut restored = Monitor::restore(w.fitted.clone(), state).unwrap();
+    assert_eq!(run(&mut restored, &events, middle, end, 7), after);
+    assert_eq!(restored.state(), straight.state());
+    // Every kind of trigger the simulation provokes shows up, with reasons.
+    let causes: std::collections::BTreeSet<Cause> =
+        before.iter().chain(&after).flat_map(|a| a.triggers.iter().map(Trigger::cause)).collect();
+    assert!(causes.contains(&Cause::TierRise) && causes.contains(&Cause::Inactivity), "{causes:?}");
+    assert!(before.iter().all(|a| !a.reasons.is_empty() && a.tier >= RiskTier::Low));
+}
+
+#[test]
+fn late_events_within_tolerance_count_and_beyond_it_change_nothing() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    m.seed(&w.log, at).unwrap();
+    let who = w.log.customers()[3].id.clone();
+    let too_late = Event::Order(Order::new(who.clone(), at.add_days(-2), 10.0));
+    let state = m.state().clone();
+    let err = m.apply(1, &too_late).unwrap_err();
+    assert!(matches!(&err, Error::LateEvent { tolerance_seconds: 86_400, .. }), "{err}");
+    assert_eq!(m.state(), &state, "a rejected event must not change the state");
+
+    // Twelve hours late is within the day of tolerance: it counts, exactly as in batch.
+    let late = Order::new(who.clone(), Timestamp::from_unix_seconds(at.unix_seconds() - 43_200), 77.0);
+    assert_eq!(m.apply(2, &Event::Order(late.clone())).unwrap(), Applied::Added);
+    let mut batch = w.population.records().clone();
+    batch.orders.push(late);
+    let log = EventLog::from_source(&churnguard::data::MemorySource::new(batch)).unwrap();
+    let settings = w.fitted.settings();
+    let now = m.now().unwrap();
+    assert_eq!(now, at, "a late event does not move the clock");
+    let expected = settings.features.extract(&log, &settings.snapshot(now).unwrap()).unwrap();
+    assert_same_features(&m.features().unwrap(), &expected);
+}
+
+#[test]
+fn duplicate_event_ids_are_idempotent() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    m.seed(&w.log, at).unwrap();
+    let who = w.log.customers()[5].id.clone();
+    let order = Event::Order(Order::new(who, at.add_days(1), 42.0));
+    assert_eq!(m.apply(7, &order).unwrap(), Applied::Added);
+    let before = m.state().to_json().unwrap();
+    assert_eq!(m.apply(7, &order).unwrap(), Applied::Duplicate);
+    assert_eq!(m.stats().duplicates, 1);
+    // Only the duplicate counter moved.
+    let after = m.state().to_json().unwrap();
+    assert_eq!(after.replace("\"duplicates\":1", "\"duplicates\":0"), before);
+}
+
+#[test]
+fn unknown_customers_are_rejected_or_created_as_configured() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let ghost = Event::Order(Order::new("ghost", at.add_days(1), 10.0));
+    let mut strict = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    strict.seed(&w.log, at).unwrap();
+    let n = strict.n_customers();
+    assert!(matches!(strict.apply(1, &ghost), Err(Error::UnknownCustomer { customer }) if customer == "ghost"));
+    assert_eq!(strict.n_customers(), n);
+
+    let config = MonitorConfig { unknown_customers: UnknownCustomers::Create, ..MonitorConfig::default() };
+    let mut open = Monitor::new(w.fitted.clone(), config).unwrap();
+    open.seed(&w.log, at).unwrap();
+    assert_eq!(open.apply(1, &ghost).unwrap(), Applied::Added);
+    assert_eq!(open.n_customers(), n + 1);
+    assert_eq!(open.stats().customers_created, 1);
+}
+
+#[test]
+fn bad_input_gets_typed_errors() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    assert!(matches!(m.rescore_dirty(), Err(Error::EmptyData { .. })), "no clock yet");
+    m.seed(&w.log, at).unwrap();
+    let who = w.log.customers()[0].id.clone();
+    let state = m.state().clone();
+    let negative = Event::Order(Order::new(who.clone(), at, -5.0));
+    assert!(matches!(m.apply(1, &negative), Err(Error::InvalidEvent { kind: "order", .. })));
+    let review = Review { customer: who.clone(), at, rating: 9.0, sentiment: None, source: ReviewSource::Site };
+    assert!(matches!(m.apply(2, &Event::Review(review)), Err(Error::InvalidEvent { kind: "review", .. })));
+    assert!(matches!(m.tick(at.add_days(-1)), Err(Error::ClockBackwards { .. })));
+    assert!(matches!(m.add_customer(Customer::new(" ", at)), Err(Error::InvalidEvent { kind: "customer", .. })));
+    assert_eq!(m.state(), &state);
+
+    let quantile = MonitorConfig { cutoffs: TierCutoffs::Quantile { medium: 0.5, high: 0.9 }, ..Default::default() };
+    assert!(matches!(Monitor::new(w.fitted.clone(), quantile), Err(Error::InvalidParameter { name: "cutoffs", .. })));
+    let slow = MonitorConfig { late_tolerance_seconds: Days(400).seconds(), ..Default::default() };
+    assert!(matches!(
+        Monitor::new(w.fitted.clone(), slow),
+        Err(Error::InvalidParameter { name: "late_tolerance_seconds", .. })
+    ));
+
+    // Checkpoints: corrupt text, another version, other pipeline settings.
+    assert!(matches!(MonitorState::from_json("{\"version\": 1, \"now\""), Err(Error::Checkpoint { .. })));
+    let json = m.state().to_json().unwrap();
+    let other_version = json.replacen("\"version\":1", "\"version\":99", 1);
+    let err = MonitorState::from_json(&other_version).unwrap_err();
+    assert!(err.to_string().contains("version 99"), "{err}");
+    let other = Pipeline::new(LogisticRegression::params())
+        .horizon(Days(60))
+        .fit_log(&w.log, &[date(2024, 1, 1)], &Silent)
+        .unwrap();
+    let state = MonitorState::from_json(&json).unwrap();
+    assert!(matches!(Monitor::restore(other, state), Err(Error::Checkpoint { .. })));
+}
+
+#[test]
+fn event_detectors_alert_once_per_cause_within_the_cooldown() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let book = Playbook::new(vec![
+        Rule::new(RiskTier::Low, Action::new("care_call", ActionKind::SupportCall, 5.0, 0.3)),
+        Rule::new(RiskTier::Low, Action::new("coupon", ActionKind::Discount, 2.0, 0.1)),
+    ])
+    .unwrap();
+    let values = CustomerValues::new(500.0).unwrap();
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap().with_playbook(book, values);
+    m.seed(&w.log, at).unwrap();
+    m.rescore_dirty().unwrap();
+    // A customer eligible now who has never complained.
+    let features = m.features().unwrap();
+    let complaints = features.numeric_column("complaint_count_365d").unwrap();
+    let row = complaints.iter().position(|&c| c == 0.0).unwrap();
+    let who: CustomerId = features.customer_ids()[row].clone();
+    let complaint = |day: i64| SupportTicket {
+        customer: who.clone(),
+        opened: at.add_days(day),
+        closed: None,
+        category: TicketCategory::Complaint,
+        resolved: false,
+        satisfaction: None,
+    };
+    let bad = |day: i64| Review {
+        customer: who.clone(),
+        at: at.add_days(day),
+        rating: 1.0,
+        sentiment: Some(-0.8),
+        source: ReviewSource::Social,
+    };
+    m.apply(100, &Event::Ticket(complaint(0))).unwrap();
+    m.apply(101, &Event::Review(bad(0))).unwrap();
+    let alerts = m.rescore_dirty().unwrap();
+    let mine: Vec<&Alert> = alerts.iter().filter(|a| a.customer == who).collect();
+    assert_eq!(mine.len(), 1);
+    let causes: Vec<Cause> = mine[0].triggers.iter().map(Trigger::cause).collect();
+    assert!(causes.contains(&Cause::FirstComplaint) && causes.contains(&Cause::BadReview), "{causes:?}");
+    // Expected values p·500·0.3 − 5 (call) and p·500·0.1 − 2 (coupon): the call is worth
+    // more once p > 0.03 and pays for itself once p > 1/30; below that nothing does.
+    let p = mine[0].probability;
+    let suggested = mine[0].suggested_action.as_ref().map(|a| a.name.as_str());
+    assert_eq!(suggested, if p > 1.0 / 30.0 { Some("care_call") } else { None }, "p = {p}");
+
+    // Another bad review ten days later is inside the 30-day cool-down; a second complaint is not a first.
+    m.tick(at.add_days(10)).unwrap();
+    m.apply(102, &Event::Review(bad(10))).unwrap();
+    m.apply(103, &Event::Ticket(complaint(10))).unwrap();
+    let suppressed = m.stats().suppressed;
+    let alerts = m.rescore_dirty().unwrap();
+    assert!(
+        alerts.iter().filter(|a| a.customer == who).all(|a| a.triggers.iter().all(|t| t.cause() != Cause::BadReview))
+    );
+    assert!(m.stats().suppressed > suppressed);
+    // After the cool-down the same cause alerts again.
+    m.tick(at.add_days(40)).unwrap();
+    m.apply(104, &Event::Review(bad(40))).unwrap();
+    let alerts = m.rescore_dirty().unwrap();
+    assert!(alerts.iter().any(|a| a.customer == who && a.triggers.iter().any(|t| t.cause() == Cause::BadReview)));
+}
+
+#[test]
+fn closing_a_held_ticket_updates_it_instead_of_adding_one() {
+    let w = world();
+    let at = date(2024, 5, 1);
+    let who = w.log.customers()[1].id.clone();
+    let open = SupportTicket {
+        customer: who.clone(),
+        opened: at.add_days(-30), // opened long ago: a closing is still accepted
+        closed: None,
+        category: TicketCategory::Delivery,
+        resolved: false,
+        satisfaction: None,
+    };
+    // Seed it as history, then stream the closing.
+    let mut batch = w.population.records().clone();
+    batch.tickets.push(open.clone());
+    let log = EventLog::from_source(&churnguard::data::MemorySource::new(batch.clone())).unwrap();
+    let mut m2 = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    m2.seed(&log, at).unwrap();
+    let closed = SupportTicket { closed: Some(at.add_days(-1)), resolved: true, satisfaction: Some(4.0), ..open };
+    assert_eq!(m2.apply(9, &Event::Ticket(closed.clone())).unwrap(), Applied::TicketUpdated);
+    assert_eq!(m2.apply(10, &Event::Ticket(closed.clone())).unwrap(), Applied::Duplicate);
+    // Same as a batch log where the ticket was closed all along.
+    let last = batch.tickets.len() - 1;
+    batch.tickets[last] = closed;
+    let log = EventLog::from_source(&churnguard::data::MemorySource::new(batch)).unwrap();
+    let settings = w.fitted.settings();
+    let expected = settings.features.extract(&log, &settings.snapshot(at).unwrap()).unwrap();
+    assert_same_features(&m2.features().unwrap(), &expected);
+}
