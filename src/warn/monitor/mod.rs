@@ -1,53 +1,4 @@
-//! Streaming early warning: watch customers as events arrive.
-//!
-//! A [`Monitor`] holds, per customer, the events of the feature look-back (see
-//! the `window` module note on why events rather than running sums), applies
-//! new events one at a time ([`Monitor::apply`]), moves its clock forward
-//! ([`Monitor::tick`]) so that silence itself raises risk, and rescores only the
-//! customers whose state changed ([`Monitor::rescore_dirty`]). The features it
-//! reads are exactly those of the batch [`FeatureSpec`](crate::features::FeatureSpec)
-//! at the monitor's clock (tested: replaying a history equals the batch
-//! snapshot). Rescoring raises an [`Alert`] when a customer crosses into a higher
-//! risk tier or a behaviour-change detector fires ([`Detectors`]), at most once
-//! per cause and customer within a cool-down.
-//!
-//! The clock: ticks set it; an event moves it to one second after the event
-//! (so the event counts in features read right away, as "before" the clock).
-//! Events may arrive late by up to [`MonitorConfig::late_tolerance_seconds`];
-//! later ones are rejected with [`Error::LateEvent`] and change nothing.
-//!
-//! The whole state is serde-serialisable ([`MonitorState`]): a service
-//! checkpoints it and restores it with the same fitted pipeline.
-//!
-//! ```
-//! use churnguard::classify::LogisticRegression;
-//! use churnguard::data::{Event, EventLog, Order};
-//! use churnguard::pipeline::Pipeline;
-//! use churnguard::sim::{Population, SimConfig};
-//! use churnguard::warn::{Monitor, MonitorConfig};
-//! use churnguard::{progress::Silent, Timestamp};
-//!
-//! let pop = Population::generate(&SimConfig { n_customers: 400, ..SimConfig::default() })?;
-//! let log = EventLog::from_source(pop.records())?;
-//! let fitted = Pipeline::new(LogisticRegression::params())
-//!     .fit_log(&log, &[Timestamp::from_ymd(2024, 3, 1)?], &Silent)?;
-//!
-//! let mut monitor = Monitor::new(fitted, MonitorConfig::default())?;
-//! monitor.seed(&log, Timestamp::from_ymd(2024, 6, 1)?)?; // history up to June
-//! let first = monitor.rescore_dirty()?; // the first scoring sets every customer's baseline tier
-//! assert!(first.is_empty());
-//!
-//! let someone = log.customers()[0].id.clone();
-//! let order = Event::Order(Order::new(someone, Timestamp::from_ymd(2024, 6, 1)?.add_days(0), 30.0));
-//! monitor.apply(1, &order)?;
-//! assert_eq!(monitor.apply(1, &order)?, churnguard::warn::Applied::Duplicate); // idempotent by id
-//! monitor.tick(Timestamp::from_ymd(2024, 6, 2)?)?;
-//! let alerts = monitor.rescore_dirty()?;
-//! for alert in &alerts {
-//!     println!("{alert}");
-//! }
-//! # Ok::<(), churnguard::Error>(())
-//! ```
+//! Streaming early warning; see [`Monitor`].
 
 mod detect;
 mod window;
@@ -304,7 +255,56 @@ impl MonitorState {
     }
 }
 
-/// Streaming early warning over a fitted pipeline; see the [module documentation](self).
+/// Streaming early warning: watch customers as events arrive.
+///
+/// A [`Monitor`] holds, per customer, the events of the feature look-back (see
+/// the `window` module's note in the source on why events rather than running sums), applies
+/// new events one at a time ([`Monitor::apply`]), moves its clock forward
+/// ([`Monitor::tick`]) so that silence itself raises risk, and rescores only the
+/// customers whose state changed ([`Monitor::rescore_dirty`]). The features it
+/// reads are exactly those of the batch [`FeatureSpec`](crate::features::FeatureSpec)
+/// at the monitor's clock (tested: replaying a history equals the batch
+/// snapshot). Rescoring raises an [`Alert`] when a customer crosses into a higher
+/// risk tier or a behaviour-change detector fires ([`Detectors`]), at most once
+/// per cause and customer within a cool-down.
+///
+/// The clock: ticks set it; an event moves it to one second after the event
+/// (so the event counts in features read right away, as "before" the clock).
+/// Events may arrive late by up to [`MonitorConfig::late_tolerance_seconds`];
+/// later ones are rejected with [`Error::LateEvent`] and change nothing.
+///
+/// The whole state is serde-serialisable ([`MonitorState`]): a service
+/// checkpoints it and restores it with the same fitted pipeline.
+///
+/// ```
+/// use churnguard::classify::LogisticRegression;
+/// use churnguard::data::{Event, EventLog, Order};
+/// use churnguard::pipeline::Pipeline;
+/// use churnguard::sim::{Population, SimConfig};
+/// use churnguard::warn::{Monitor, MonitorConfig};
+/// use churnguard::{progress::Silent, Timestamp};
+///
+/// let pop = Population::generate(&SimConfig { n_customers: 400, ..SimConfig::default() })?;
+/// let log = EventLog::from_source(pop.records())?;
+/// let fitted = Pipeline::new(LogisticRegression::params())
+///     .fit_log(&log, &[Timestamp::from_ymd(2024, 3, 1)?], &Silent)?;
+///
+/// let mut monitor = Monitor::new(fitted, MonitorConfig::default())?;
+/// monitor.seed(&log, Timestamp::from_ymd(2024, 6, 1)?)?; // history up to June
+/// let first = monitor.rescore_dirty()?; // the first scoring sets every customer's baseline tier
+/// assert!(first.is_empty());
+///
+/// let someone = log.customers()[0].id.clone();
+/// let order = Event::Order(Order::new(someone, Timestamp::from_ymd(2024, 6, 1)?.add_days(0), 30.0));
+/// monitor.apply(1, &order)?;
+/// assert_eq!(monitor.apply(1, &order)?, churnguard::warn::Applied::Duplicate); // idempotent by id
+/// monitor.tick(Timestamp::from_ymd(2024, 6, 2)?)?;
+/// let alerts = monitor.rescore_dirty()?;
+/// for alert in &alerts {
+///     println!("{alert}");
+/// }
+/// # Ok::<(), churnguard::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Monitor {
     pipeline: FittedPipeline,
