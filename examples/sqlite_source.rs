@@ -462,7 +462,7 @@ impl SqliteSource {
     ) -> Result<()> {
         let path = self.path.as_path();
         let Some(sql) = table.select(conn, path)? else {
-            ensure_optional(table)?;
+            ensure_optional(table, path)?;
             return Ok(());
         };
         let mut statement = conn.prepare(&sql).map_err(|e| sql_error(path, e))?;
@@ -490,12 +490,14 @@ impl SqliteSource {
     }
 }
 
-/// Only the customers table is required; a store without, say, reviews has no reviews.
-fn ensure_optional(table: &Table) -> Result<()> {
+/// Only the customers table is required (as `customers.csv` is for the CSV
+/// reader); a store without, say, a reviews table simply has no reviews.
+fn ensure_optional(table: &Table, path: &Path) -> Result<()> {
     match table.kind {
-        RecordKind::Customer => {
-            Err(Error::MissingColumn { table: table.name.to_string(), column: "customer_id".into() })
-        }
+        RecordKind::Customer => Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "table `customers` is required"),
+        }),
         _ => Ok(()),
     }
 }

@@ -110,7 +110,7 @@ fn iso_text_times_and_missing_optional_columns_are_accepted() {
 }
 
 #[test]
-fn missing_required_column_and_missing_database_are_typed_errors() {
+fn missing_required_column_table_or_database_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.sqlite");
     let conn = Connection::open(&path).unwrap();
@@ -125,6 +125,14 @@ fn missing_required_column_and_missing_database_are_typed_errors() {
             assert_eq!((table.as_str(), column.as_str()), ("orders", "amount"))
         }
         other => panic!("expected MissingColumn, got {other:?}"),
+    }
+    let no_customers = dir.path().join("no_customers.sqlite");
+    Connection::open(&no_customers).unwrap().execute_batch("CREATE TABLE orders (customer_id TEXT);").unwrap();
+    match EventLog::from_source(&SqliteSource::new(&no_customers)) {
+        Err(Error::Io { source, .. }) => {
+            assert!(source.to_string().contains("table `customers` is required"), "{source}")
+        }
+        other => panic!("expected Io for the missing customers table, got {other:?}"),
     }
     match EventLog::from_source(&SqliteSource::new(dir.path().join("absent.sqlite"))) {
         Err(Error::Io { source, .. }) => assert_eq!(source.kind(), std::io::ErrorKind::NotFound),
