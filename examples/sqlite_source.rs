@@ -2,7 +2,7 @@
 //!
 //! The example writes the simulated shop (2,000 customers by default) into an
 //! SQLite database, one table per channel, then reads it back through
-//! [`SqliteSource`], a `DataSource` of about 250 lines that any host with a
+//! [`SqliteSource`], a `DataSource` of under 400 lines that any host with a
 //! relational store can copy and adapt. It proves the adapter is faithful (the
 //! event log and a feature snapshot built from SQLite equal those built from
 //! the simulation in memory), shows that rows it cannot convert are reported
