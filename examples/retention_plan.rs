@@ -66,9 +66,8 @@ fn main() -> Result<()> {
     let last_training = train.last().copied().unwrap_or(now);
     let report = scorer.drift(&log, last_training, now, &DriftThresholds::default())?;
     println!("\ndrift {last_training} → {now}: worst level {:?}", report.worst_level());
-    // Calendar features (as_of_month_sin/cos) differ between any two dates by construction.
-    let calendar = |f: &str| f.starts_with("as_of_month");
-    for a in report.alerts().iter().filter(|a| !calendar(&a.feature)).take(8) {
+    // Calendar features (as_of_month_sin/cos) are left out: they differ between any two dates.
+    for a in report.alerts().iter().take(8) {
         let ks = a.ks.map_or(String::from("-"), |k| format!("D={:.3} p={:.3}", k.statistic, k.p_value));
         println!("  {:32} PSI {:.3}  {:?}  KS {ks}", a.feature, a.psi, a.level);
     }
@@ -100,7 +99,7 @@ fn main() -> Result<()> {
 
     // 5. Why at-risk customers are leaving, for the product team.
     println!("\nchurn reasons among medium- and high-risk customers:");
-    for r in reason_summary(scoring.customers(), RiskTier::Medium).iter().filter(|r| !calendar(&r.feature)).take(8) {
+    for r in reason_summary(scoring.customers(), RiskTier::Medium).iter().take(8) {
         println!("  {:32} {:6} customers  total contribution {:+.1}", r.feature, r.customers, r.total_contribution);
     }
     Ok(())

@@ -204,10 +204,12 @@ fn reason_summary_ranks_positive_reasons_of_the_at_risk_population() {
         ("b", 0.8, vec![reason("complaints_90d", 0.7), reason("days_since_last_order", -0.2)]),
         ("c", 0.6, vec![reason("complaints_90d", 0.2), reason("days_since_last_order", 0.3)]),
         ("d", 0.1, vec![reason("discount_share", 2.0)]),
+        ("e", 0.7, vec![reason("as_of_month_cos", 1.5)]),
     ]);
     let summary = reason_summary(&customers, RiskTier::Medium);
     // By hand: complaints in a, b, c (0.5 + 0.7 + 0.2 = 1.4); days_since in a, c (0.9 + 0.3 = 1.2;
-    // b's is negative); d is low tier, so discount_share is not counted.
+    // b's is negative); d is low tier, so discount_share is not counted; e's only reason is
+    // a calendar feature, which says when, not why, and is left out.
     let rows: Vec<(&str, usize)> = summary.iter().map(|r| (r.feature.as_str(), r.customers)).collect();
     assert_eq!(rows, [("complaints_90d", 3), ("days_since_last_order", 2)]);
     assert_abs_diff_eq!(summary[0].total_contribution, 1.4, epsilon = 1e-12);

@@ -197,6 +197,12 @@ impl Out for Values<'_> {
     }
 }
 
+/// Names of the calendar features: functions of the snapshot date alone, equal
+/// for every customer of a snapshot. They let a model learn seasonal churn, but
+/// they drift between any two dates by construction and say *when*, not *why*,
+/// so drift reports and reason summaries leave them out.
+pub const CALENDAR_FEATURES: [&str; 2] = ["as_of_month_sin", "as_of_month_cos"];
+
 /// Names of the categorical profile features.
 const CATEGORICAL: [&str; 3] = ["gender", "region", "acquisition_channel"];
 
@@ -761,8 +767,9 @@ impl FeatureSpec {
         }
         if f.calendar {
             let angle = std::f64::consts::TAU * f64::from(as_of.month() - 1) / 12.0;
-            out.put(|| "as_of_month_sin".into(), angle.sin());
-            out.put(|| "as_of_month_cos".into(), angle.cos());
+            let [sin_name, cos_name] = CALENDAR_FEATURES;
+            out.put(|| sin_name.into(), angle.sin());
+            out.put(|| cos_name.into(), angle.cos());
         }
     }
 }

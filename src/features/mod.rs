@@ -17,6 +17,6 @@ mod matrix;
 mod table;
 
 pub(crate) use self::extract::History;
-pub use self::extract::{Activity, ChurnDefinition, FeatureFamilies, FeatureSpec, Snapshot};
+pub use self::extract::{Activity, CALENDAR_FEATURES, ChurnDefinition, FeatureFamilies, FeatureSpec, Snapshot};
 pub use self::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
 pub use self::table::{ColumnKind, TableSpec};

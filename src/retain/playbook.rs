@@ -127,6 +127,31 @@ impl CustomerValues {
         Ok(self)
     }
 
+    /// Set the CLV of every customer of `summary` from `values` in the same order, as
+    /// [`regression::clv::clv`](crate::regression::clv::clv) returns them.
+    ///
+    /// The BG/NBD CLV already weighs future purchases by the chance the customer is
+    /// still alive, so `P(churn) × CLV` in the expected value slightly double-counts
+    /// churn for customers the purchase model already sees as fading; for ranking
+    /// retention candidates this errs on the side of customers who are still active.
+    ///
+    /// Errors: lengths that differ ([`Error::ShapeMismatch`]) or a CLV that is not finite or is negative.
+    pub fn with_summary_clv(mut self, summary: &crate::regression::clv::RfmSummary, values: &[f64]) -> Result<Self> {
+        ensure!(
+            summary.len() == values.len(),
+            Error::ShapeMismatch {
+                what: "CLV values vs customers in the summary",
+                expected: summary.len(),
+                found: values.len()
+            }
+        );
+        for (id, &v) in summary.customer_ids().iter().zip(values) {
+            check_clv(v)?;
+            self.clv.insert(id.clone(), v);
+        }
+        Ok(self)
+    }
+
     /// Label a customer with a segment (e.g. `"vip"`, `"new"`).
     pub fn with_segment(mut self, customer: CustomerId, segment: impl Into<String>) -> Self {
         self.segments.insert(customer, segment.into());

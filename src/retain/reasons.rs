@@ -19,11 +19,16 @@ pub struct ReasonCount {
 
 /// Rank the reasons of customers at `min_tier` or above: by the number of customers
 /// whose top reasons include the feature with a positive contribution, then by the
-/// total contribution, then by name.
+/// total contribution, then by name. Calendar features
+/// ([`CALENDAR_FEATURES`](crate::features::CALENDAR_FEATURES)) are left out: they
+/// say when a customer is scored, not why they leave.
 pub fn reason_summary(customers: &[CustomerRisk], min_tier: RiskTier) -> Vec<ReasonCount> {
     let mut m: HashMap<&str, (usize, f64)> = HashMap::new();
     for c in customers.iter().filter(|c| c.tier >= min_tier) {
-        for r in c.reasons.iter().filter(|r| r.contribution > 0.0) {
+        let actionable = |r: &&crate::model::Reason| {
+            r.contribution > 0.0 && !crate::features::CALENDAR_FEATURES.contains(&r.feature.as_str())
+        };
+        for r in c.reasons.iter().filter(actionable) {
             let e = m.entry(r.feature.as_str()).or_default();
             e.0 += 1;
             e.1 += r.contribution;

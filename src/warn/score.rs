@@ -370,7 +370,9 @@ impl Scorer {
     }
 
     /// Drift between the population at `reference` (e.g. the last training date) and at
-    /// `live`: every feature, plus the model score.
+    /// `live`: every feature except the calendar ones
+    /// ([`CALENDAR_FEATURES`](crate::features::CALENDAR_FEATURES), which differ between
+    /// any two dates by construction), plus the model score.
     ///
     /// Errors: those of feature extraction, scoring and [`drift`](crate::warn::drift).
     pub fn drift(
@@ -383,7 +385,8 @@ impl Scorer {
         let settings = self.pipeline.settings();
         let r = settings.features.extract(log, &settings.snapshot(reference)?)?;
         let l = settings.features.extract(log, &settings.snapshot(live)?)?;
-        let report = crate::warn::drift(&r, &l, thresholds)?;
+        let mut report = crate::warn::drift(&r, &l, thresholds)?;
+        report.features.retain(|f| !crate::features::CALENDAR_FEATURES.contains(&f.feature.as_str()));
         let model = self.pipeline.model();
         let pr = model.predict_proba(&r)?;
         let pl = model.predict_proba(&l)?;

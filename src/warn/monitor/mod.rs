@@ -11,20 +11,20 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use self::detect::{Cause, Detectors, FrequencyDrop, Inactivity, Trigger};
-use self::window::Window;
+use self::window::{Instant32, Window};
 use crate::data::{
     Customer, CustomerId, Event, EventLog, OrderEntry, ReviewEntry, TicketCategory, TicketEntry, order_problem,
     review_problem, ticket_problem,
 };
 use crate::error::{Error, Result, ensure};
-use crate::features::FeatureMatrix;
+use crate::features::{CALENDAR_FEATURES, FeatureMatrix};
 use crate::model::Reason;
 use crate::pipeline::{FittedPipeline, PipelineSettings};
 use crate::progress::Silent;
 use crate::retain::{Action, CustomerValues, Playbook};
 use crate::time::{Days, Timestamp};
 use crate::warn::score::tier_of;
-use crate::warn::{CustomerRisk, RiskTier, ScorerConfig, Scoring, TierCounts, TierCutoffs, rank_scores};
+use crate::warn::{CustomerRisk, DriftReport, RiskTier, ScorerConfig, Scoring, TierCounts, TierCutoffs, rank_scores};
 
 /// Format version of [`MonitorState`] checkpoints this build reads and writes.
 pub const CHECKPOINT_VERSION: u32 = 1;
@@ -474,6 +474,13 @@ impl Monitor {
             &items[..items.partition_point(|e| e.at() < t)]
         }
         let cut = until - self.state.settings.lookback;
+        let compact = |at: Timestamp| {
+            Instant32::new(at).ok_or_else(|| Error::InvalidEvent {
+                kind: "event",
+                customer: String::new(),
+                reason: format!("time {at} lies outside 1970–2106, the range a monitor keeps"),
+            })
+        };
         for i in 0..log.n_customers() {
             let ev = log.events(i);
             self.add_customer(ev.customer.clone())?;
@@ -483,10 +490,10 @@ impl Monitor {
                 c.window.insert_order(*o);
             }
             for v in before(ev.visits, until) {
-                c.window.insert_visit(v.at);
+                c.window.insert_visit(compact(v.at)?);
             }
             for x in before(ev.interactions, until) {
-                c.window.insert_interaction(x.at);
+                c.window.insert_interaction(compact(x.at)?);
             }
             for t in before(ev.tickets, until) {
                 c.window.insert_ticket(*t);
@@ -524,6 +531,11 @@ impl Monitor {
             return Err(Error::InvalidEvent { kind, customer: id.to_string(), reason });
         }
         let at = event.at();
+        let compact = Instant32::new(at).ok_or_else(|| Error::InvalidEvent {
+            kind: "event",
+            customer: id.to_string(),
+            reason: format!("time {at} lies outside 1970–2106, the range a monitor keeps"),
+        })?;
         let known = self.index.get(id).copied();
         // A closing of a ticket already held: accepted however long ago it was opened.
         if let (Some(i), Event::Ticket(t)) = (known, event)
@@ -576,8 +588,8 @@ impl Monitor {
                 returned: o.returned,
                 channel: o.channel,
             }),
-            Event::Visit(v) => c.window.insert_visit(v.at),
-            Event::Interaction(x) => c.window.insert_interaction(x.at),
+            Event::Visit(_) => c.window.insert_visit(compact),
+            Event::Interaction(_) => c.window.insert_interaction(compact),
             Event::Ticket(t) => {
                 c.window.insert_ticket(TicketEntry {
                     at: t.opened,
@@ -689,6 +701,21 @@ impl Monitor {
         let features = self.features()?;
         let scores = self.pipeline.score_features(&features, config.reasons, &Silent)?;
         rank_scores(scores, now, config, previous)
+    }
+
+    /// Drift between a `reference` population (e.g. the training snapshot's features)
+    /// and the customers eligible now: every feature except the calendar ones, plus
+    /// the model score. Does not change the monitor's state.
+    ///
+    /// Errors: those of [`features`](Self::features) and [`drift`](crate::warn::drift).
+    pub fn drift(&self, reference: &FeatureMatrix, thresholds: &crate::warn::DriftThresholds) -> Result<DriftReport> {
+        let live = self.features()?;
+        let mut report = crate::warn::drift(reference, &live, thresholds)?;
+        report.features.retain(|f| !CALENDAR_FEATURES.contains(&f.feature.as_str()));
+        let model = self.pipeline.model();
+        let (pr, pl) = (model.predict_proba(reference)?, model.predict_proba(&live)?);
+        let score = crate::warn::score_drift(&pr.to_vec(), &pl.to_vec(), thresholds)?;
+        Ok(report.with_score(score))
     }
 
     /// Rescore the customers whose state changed since their last scoring, and
