@@ -243,7 +243,35 @@ fn full_report() -> ModelReport {
             probability: 0.91,
             reasons: vec!["no order in 60 days".into(), "3 support tickets".into()],
         }])
+        .tier_history(&[
+            (Timestamp::from_ymd(2024, 5, 1).unwrap(), TierCounts { low: 800, medium: 150, high: 50 }),
+            (Timestamp::from_ymd(2024, 6, 1).unwrap(), TierCounts { low: 760, medium: 170, high: 70 }),
+        ])
+        .unwrap()
+        .drift(
+            &DriftReport {
+                features: vec![FeatureDrift {
+                    feature: "spend_trend_30d_vs_prev".into(),
+                    psi: f64::INFINITY,
+                    ks: None,
+                    level: DriftLevel::Alert,
+                }],
+                score: Some(FeatureDrift { feature: "score".into(), psi: 0.04, ks: None, level: DriftLevel::Stable }),
+            },
+            &DriftThresholds::default(),
+            10,
+        )
+        .unwrap()
 }
+
+const SECTIONS: [&str; 6] = [
+    "ROC curve",
+    "Top churn factors",
+    "Customer segments",
+    "Riskiest customers",
+    "Risk tiers over time",
+    "Feature drift (PSI; warn ≥ 0.1, alert ≥ 0.25)",
+];
 
 #[test]
 fn html_report_is_well_formed_xhtml_with_every_section() {
@@ -254,11 +282,9 @@ fn html_report_is_well_formed_xhtml_with_every_section() {
     let doc = roxmltree::Document::parse_with_options(&html, options).unwrap();
     let headings: Vec<&str> =
         doc.descendants().filter(|n| matches!(n.tag_name().name(), "h1" | "h2")).filter_map(|n| n.text()).collect();
-    assert_eq!(
-        headings,
-        ["Churn <model> & report", "ROC curve", "Top churn factors", "Customer segments", "Riskiest customers"]
-    );
-    assert_eq!(report.headings().len(), 4);
+    assert_eq!(headings.first(), Some(&"Churn <model> & report"));
+    assert_eq!(headings.get(1..), Some(&SECTIONS[..]));
+    assert_eq!(report.headings(), SECTIONS);
     // Self-contained: no scripts, no external links or images.
     assert!(!html.contains("<script"));
     assert!(!html.contains("<link"));
@@ -270,20 +296,23 @@ fn html_report_is_well_formed_xhtml_with_every_section() {
     assert!(!html.contains("(intercept)"));
     assert!(html.contains("<td>no order in 60 days; 3 support tickets</td>"));
     assert!(html.contains("<td>91.0%</td>"));
+    // Figures carry their numbers: high share per date, and the clamped PSI in words.
+    assert!(html.contains("<tr><td>2024-06-01</td><td>760</td><td>170</td><td>70</td><td>7.0%</td></tr>"));
+    assert!(html.contains("<tr><td>spend_trend_30d_vs_prev</td><td>not finite</td><td>–</td><td>alert</td></tr>"));
+    // Every chart is inlined: ROC, tier history, drift.
+    assert_eq!(doc.descendants().filter(|n| n.tag_name().name() == "svg").count(), 3);
+    assert!(html.contains("PSI not finite"));
 }
 
 #[test]
 fn markdown_report_has_every_section_and_tables() {
     let md = full_report().to_markdown().unwrap();
-    for h in [
-        "# Churn <model> & report",
-        "## ROC curve",
-        "## Top churn factors",
-        "## Customer segments",
-        "## Riskiest customers",
-    ] {
-        assert!(md.contains(h), "missing {h}");
+    assert!(md.starts_with("# Churn <model> & report\n"));
+    for h in SECTIONS {
+        assert!(md.contains(&format!("\n## {h}\n")), "missing {h}");
     }
+    assert!(md.contains("| 2024-05-01 | 800 | 150 | 50 | 5.0% |"));
+    assert!(md.contains("| score | 0.040 | – | stable |"));
     assert!(md.contains("| C-17 | 91.0% | no order in 60 days; 3 support tickets |"));
     assert!(md.contains("| tenure_months | 0.800 | 0.700 – 0.900 |"));
 }
@@ -468,4 +497,14 @@ fn drift_chart_rejects_bad_input() {
     // One stable feature, all PSI zero: still a chart scaled to the alert threshold.
     let flat = DriftReport { features: vec![feature_drift("x", 0.0, DriftLevel::Stable)], score: None };
     assert_chart(&drift_svg(&flat, &thresholds, 5).unwrap(), &["x", "0.000", "alert threshold (PSI 0.25)"]);
+}
+
+#[test]
+fn report_sections_pass_on_chart_errors() {
+    assert!(matches!(ModelReport::new("r").tier_history(&[]), Err(Error::EmptyData { .. })));
+    let empty = DriftReport { features: vec![], score: None };
+    assert!(matches!(
+        ModelReport::new("r").drift(&empty, &DriftThresholds::default(), 5),
+        Err(Error::EmptyData { .. })
+    ));
 }
