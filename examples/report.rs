@@ -37,7 +37,7 @@ use churnguard::report::{
     pr_svg, qini_svg, roc_svg, segment_lift_svg,
 };
 use churnguard::sim::{Campaign, Population, SimConfig};
-use churnguard::warn::{DriftThresholds, Scorer, ScorerConfig, Scoring};
+use churnguard::warn::{DriftThresholds, RiskTier, Scorer, ScorerConfig, Scoring};
 use churnguard::{Days, Timestamp};
 use rand::{Rng, SeedableRng};
 
@@ -124,15 +124,21 @@ fn months(year: i32, month: u32, n: u32) -> churnguard::Result<Vec<Timestamp>> {
 }
 
 /// Kaplan–Meier curves of the simulator's true days to churn after `scoring`'s date, one per
-/// risk tier, over the customers still active then (censored at the end of the simulation).
-fn survival_by_tier(population: &Population, scoring: &Scoring) -> churnguard::Result<Vec<(String, KaplanMeier)>> {
+/// risk tier, over the customers still active then (censored at the end of the simulation),
+/// and how many scored customers of the high tier had already churned unseen.
+fn survival_by_tier(
+    population: &Population,
+    scoring: &Scoring,
+) -> churnguard::Result<(Vec<(String, KaplanMeier)>, usize)> {
     let latent: HashMap<_, _> = population.latent().iter().map(|l| (&l.id, l)).collect();
     let (as_of, end) = (scoring.as_of(), population.config().end());
     let (mut days, mut churned, mut tiers) = (Vec::new(), Vec::new(), Vec::new());
+    let mut high_already_gone = 0;
     for c in scoring.customers() {
         let Some(l) = latent.get(&c.customer) else { continue };
         match l.churned_at {
-            Some(t) if t < as_of => {} // already gone before the scoring date
+            // Already gone before the scoring date: no time to churn after it.
+            Some(t) if t < as_of => high_already_gone += usize::from(c.tier == RiskTier::High),
             Some(t) => {
                 days.push(t.days_since(as_of));
                 churned.push(true);
@@ -147,7 +153,7 @@ fn survival_by_tier(population: &Population, scoring: &Scoring) -> churnguard::R
     }
     let curves = KaplanMeier::params().fit_groups(&days, &churned, &tiers)?;
     // Highest tier first, so the legend reads like the risk ranking.
-    Ok(curves.into_iter().rev().map(|(tier, km)| (format!("{tier} risk"), km)).collect())
+    Ok((curves.into_iter().rev().map(|(tier, km)| (format!("{tier} risk"), km)).collect(), high_already_gone))
 }
 
 fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -246,11 +252,18 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     // Time to churn by risk tier, from the simulator's latent churn dates.
     let june = scorings.iter().find(|s| s.as_of() == Timestamp::from_ymd(2024, 6, 1).unwrap_or_default());
     let june = june.ok_or("no 2024-06-01 scoring")?;
-    let curves = survival_by_tier(&population, june)?;
+    let (curves, high_already_gone) = survival_by_tier(&population, june)?;
     let groups: Vec<(&str, &KaplanMeier)> = curves.iter().map(|(name, km)| (name.as_str(), km)).collect();
     let km_svg = kaplan_meier_svg(&groups)?;
     svgs.keep("kaplan_meier.svg", &km_svg)?;
-    let report = report.chart("Time to churn after 2024-06-01 by risk tier (simulated truth, days)", km_svg);
+    let report = report.chart(
+        format!(
+            "Time to churn after 2024-06-01 by risk tier (simulated truth, days; customers still active then — \
+             {high_already_gone} of the {} high-risk customers had already churned unseen)",
+            june.tier_counts().high
+        ),
+        km_svg,
+    );
 
     // A retention campaign on 2024-06-01, half the customers at random, targeted by its true
     // effect (the best any uplift model could do).

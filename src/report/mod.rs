@@ -536,11 +536,11 @@ pub fn segment_lift_svg(segments: &[SegmentProfile]) -> Result<String> {
     let n = i32::try_from(segments.len()).map_err(|_| Error::param("segments", segments.len(), "too many segments"))?;
     let names: Vec<String> = segments
         .iter()
-        .map(|s| format!("{} (#{}, n = {})", monitor::short_label(&s.label, 44), s.segment, s.size))
+        .map(|s| format!("{} (#{}, n = {})", monitor::short_label(&s.label, 56), s.segment, s.size))
         .collect();
     let mut svg = String::new();
     {
-        // Tall enough for the legend with one segment; wide enough for labels of ~50 characters.
+        // Wide enough for labels of ~60 characters.
         let height = (140 + 44 * segments.len()).clamp(260, 4000) as u32;
         let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
         root.fill(&WHITE).map_err(render_err(CHART))?;
@@ -548,7 +548,7 @@ pub fn segment_lift_svg(segments: &[SegmentProfile]) -> Result<String> {
             .caption("Churn lift by segment", ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(330)
+            .y_label_area_size(360)
             .build_cartesian_2d(0.0..x1, segment_axis(n).into_segmented())
             .map_err(render_err(CHART))?;
         // Row 0 is drawn at the top, so the first segment reads first.
