@@ -120,7 +120,7 @@ fn markdown_table(out: &mut String, rows: &[Vec<String>]) {
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\
 th{background:#f0f0f0}h2{margin-top:2em;border-bottom:1px solid #ddd}\
-.chart svg{max-width:100%;height:auto}";
+.chart svg{width:100%;max-width:880px;height:auto}";
 
 impl ModelReport {
     /// A report with a title and no sections yet.
