@@ -401,6 +401,11 @@ fn tier_history_chart_has_dates_tiers_and_axes() {
         doc.descendants().filter(|n| n.tag_name().name() == "rect" && n.attribute("fill") == Some("#CC2D2D")).count();
     // Three high-tier bars plus one legend swatch.
     assert_eq!(red_rects, 4);
+    // The y axis scales to the largest total (1,000 customers) with head room for the legend:
+    // its top tick is at least 1,000 and at most 1.3 × 1,000.
+    let ticks: Vec<f64> = svg_text(&svg).split('|').filter_map(|t| t.trim().parse::<f64>().ok()).collect();
+    let top = ticks.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!((1000.0..=1300.0).contains(&top), "top tick {top}");
 }
 
 #[test]

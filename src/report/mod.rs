@@ -1,7 +1,10 @@
-//! SVG charts for a churn model report: ROC, precision–recall, calibration and cumulative gain.
+//! SVG charts for a churn model report: ROC, precision–recall, cumulative gain and lift,
+//! calibration, Qini, Kaplan–Meier, odds ratios, segment lift, risk tiers over time and feature
+//! drift; and [`ModelReport`], which gathers them into one HTML or Markdown document.
 //!
-//! Sits at the end of the flow, after `eval`: each function takes plain labels/scores or the
-//! result types of `eval` and returns a self-contained SVG document as a `String`
+//! Sits at the end of the flow, after `eval`, `regression`, `cluster` and `warn`: each function
+//! takes plain labels/scores or those modules' result types and returns a self-contained SVG
+//! document as a `String`
 //! (drawn with plotters' SVG backend), ready to inline in HTML or write to a file.
 //! Empty or non-finite input is a typed [`Error`]; a single point or all-equal values
 //! still give a valid chart with padded axis ranges.
