@@ -14,7 +14,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod progress;
 pub mod regression;
-/// SVG charts (ROC, precision–recall, gain, calibration, Qini, Kaplan–Meier, odds ratios, segment lift) and the model report.
+/// SVG charts (ROC, precision–recall, gain, calibration, Qini, Kaplan–Meier, odds ratios, segment lift, tier history, drift) and the model report.
 #[cfg(feature = "plots")]
 pub mod report;
 /// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.

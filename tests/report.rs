@@ -204,11 +204,24 @@ fn segment(id: usize, lift: f64) -> SegmentProfile {
 
 #[test]
 fn segment_chart_labels_each_segment() {
-    let svg = segment_lift_svg(&[segment(0, 0.7), segment(1, 1.5)]).unwrap();
+    let mut spenders = segment(1, 1.5);
+    spenders.label = "frequent big spenders".into();
+    let svg = segment_lift_svg(&[segment(0, 0.7), spenders]).unwrap();
     assert_chart(
         &svg,
-        &["Churn lift by segment", "Segment 0", "Segment 1", "Churn lift", "overall churn rate (lift = 1)"],
+        &[
+            "Churn lift by segment",
+            "high support_tickets_90d (#0, n = 100)",
+            "frequent big spenders (#1, n = 100)",
+            "Churn lift = segment churn rate / overall rate (dashed: lift 1, whiskers: confidence interval)",
+        ],
     );
+    // Segments read top to bottom in the order given.
+    assert!(
+        text_y(&svg, "high support_tickets_90d (#0, n = 100)") < text_y(&svg, "frequent big spenders (#1, n = 100)")
+    );
+    // A single segment is still a chart.
+    assert_chart(&segment_lift_svg(&[segment(3, 1.0)]).unwrap(), &["high support_tickets_90d (#3, n = 100)"]);
     assert!(matches!(segment_lift_svg(&[]), Err(Error::EmptyData { .. })));
     assert!(matches!(segment_lift_svg(&[segment(0, f64::INFINITY)]), Err(Error::NonFinite { .. })));
 }
@@ -230,7 +243,35 @@ fn full_report() -> ModelReport {
             probability: 0.91,
             reasons: vec!["no order in 60 days".into(), "3 support tickets".into()],
         }])
+        .tier_history(&[
+            (Timestamp::from_ymd(2024, 5, 1).unwrap(), TierCounts { low: 800, medium: 150, high: 50 }),
+            (Timestamp::from_ymd(2024, 6, 1).unwrap(), TierCounts { low: 760, medium: 170, high: 70 }),
+        ])
+        .unwrap()
+        .drift(
+            &DriftReport {
+                features: vec![FeatureDrift {
+                    feature: "spend_trend_30d_vs_prev".into(),
+                    psi: f64::INFINITY,
+                    ks: None,
+                    level: DriftLevel::Alert,
+                }],
+                score: Some(FeatureDrift { feature: "score".into(), psi: 0.04, ks: None, level: DriftLevel::Stable }),
+            },
+            &DriftThresholds::default(),
+            10,
+        )
+        .unwrap()
 }
+
+const SECTIONS: [&str; 6] = [
+    "ROC curve",
+    "Top churn factors",
+    "Customer segments",
+    "Riskiest customers",
+    "Risk tiers over time",
+    "Feature drift (PSI; warn ≥ 0.1, alert ≥ 0.25)",
+];
 
 #[test]
 fn html_report_is_well_formed_xhtml_with_every_section() {
@@ -241,11 +282,9 @@ fn html_report_is_well_formed_xhtml_with_every_section() {
     let doc = roxmltree::Document::parse_with_options(&html, options).unwrap();
     let headings: Vec<&str> =
         doc.descendants().filter(|n| matches!(n.tag_name().name(), "h1" | "h2")).filter_map(|n| n.text()).collect();
-    assert_eq!(
-        headings,
-        ["Churn <model> & report", "ROC curve", "Top churn factors", "Customer segments", "Riskiest customers"]
-    );
-    assert_eq!(report.headings().len(), 4);
+    assert_eq!(headings.first(), Some(&"Churn <model> & report"));
+    assert_eq!(headings.get(1..), Some(&SECTIONS[..]));
+    assert_eq!(report.headings(), SECTIONS);
     // Self-contained: no scripts, no external links or images.
     assert!(!html.contains("<script"));
     assert!(!html.contains("<link"));
@@ -257,20 +296,23 @@ fn html_report_is_well_formed_xhtml_with_every_section() {
     assert!(!html.contains("(intercept)"));
     assert!(html.contains("<td>no order in 60 days; 3 support tickets</td>"));
     assert!(html.contains("<td>91.0%</td>"));
+    // Figures carry their numbers: high share per date, and the clamped PSI in words.
+    assert!(html.contains("<tr><td>2024-06-01</td><td>760</td><td>170</td><td>70</td><td>7.0%</td></tr>"));
+    assert!(html.contains("<tr><td>spend_trend_30d_vs_prev</td><td>not finite</td><td>–</td><td>alert</td></tr>"));
+    // Every chart is inlined: ROC, tier history, drift.
+    assert_eq!(doc.descendants().filter(|n| n.tag_name().name() == "svg").count(), 3);
+    assert!(html.contains("PSI not finite"));
 }
 
 #[test]
 fn markdown_report_has_every_section_and_tables() {
     let md = full_report().to_markdown().unwrap();
-    for h in [
-        "# Churn <model> & report",
-        "## ROC curve",
-        "## Top churn factors",
-        "## Customer segments",
-        "## Riskiest customers",
-    ] {
-        assert!(md.contains(h), "missing {h}");
+    assert!(md.starts_with("# Churn <model> & report\n"));
+    for h in SECTIONS {
+        assert!(md.contains(&format!("\n## {h}\n")), "missing {h}");
     }
+    assert!(md.contains("| 2024-05-01 | 800 | 150 | 50 | 5.0% |"));
+    assert!(md.contains("| score | 0.040 | – | stable |"));
     assert!(md.contains("| C-17 | 91.0% | no order in 60 days; 3 support tickets |"));
     assert!(md.contains("| tenure_months | 0.800 | 0.700 – 0.900 |"));
 }
@@ -299,4 +341,175 @@ fn forest_plot_draws_first_factor_at_the_top() {
             .unwrap()
     };
     assert!(y_of("first_factor") < y_of("second_factor"));
+}
+
+use churnguard::Timestamp;
+use churnguard::report::{drift_svg, tier_history_svg};
+use churnguard::warn::{DriftLevel, DriftReport, DriftThresholds, FeatureDrift, TierCounts};
+
+fn date(y: i32, m: u32, d: u32) -> Timestamp {
+    Timestamp::from_ymd(y, m, d).unwrap()
+}
+
+/// `y` attribute of the first `<text>` whose content is exactly `label`.
+fn text_y(svg: &str, label: &str) -> f64 {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .find(|n| n.tag_name().name() == "text" && n.text().is_some_and(|t| t.trim() == label))
+        .and_then(|n| n.attribute("y"))
+        .and_then(|y| y.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no text {label:?}"))
+}
+
+#[test]
+fn tier_history_chart_has_dates_tiers_and_axes() {
+    // Given out of order: the chart sorts by date.
+    let history = [
+        (date(2024, 6, 1), TierCounts { low: 760, medium: 170, high: 70 }),
+        (date(2024, 5, 1), TierCounts { low: 800, medium: 150, high: 50 }),
+        (date(2024, 7, 1), TierCounts { low: 700, medium: 200, high: 100 }),
+    ];
+    let svg = tier_history_svg(&history).unwrap();
+    assert_chart(
+        &svg,
+        &[
+            "Risk tiers over time",
+            "2024-05-01",
+            "2024-06-01",
+            "2024-07-01",
+            "low risk",
+            "medium risk",
+            "high risk",
+            "Scoring date",
+            "Customers",
+        ],
+    );
+    // Sorted: May is left of July on the x axis.
+    let x_of = |label: &str| {
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        doc.descendants()
+            .find(|n| n.tag_name().name() == "text" && n.text().is_some_and(|t| t.trim() == label))
+            .and_then(|n| n.attribute("x"))
+            .and_then(|x| x.parse::<f64>().ok())
+            .unwrap()
+    };
+    assert!(x_of("2024-05-01") < x_of("2024-06-01"));
+    assert!(x_of("2024-06-01") < x_of("2024-07-01"));
+    // Three tiers per date: nine bars (filled rects beyond the background and legend swatches).
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let red_rects =
+        doc.descendants().filter(|n| n.tag_name().name() == "rect" && n.attribute("fill") == Some("#CC2D2D")).count();
+    // Three high-tier bars plus one legend swatch.
+    assert_eq!(red_rects, 4);
+    // The y axis scales to the largest total (1,000 customers) with head room for the legend:
+    // its top tick is at least 1,000 and at most 1.3 × 1,000.
+    let ticks: Vec<f64> = svg_text(&svg).split('|').filter_map(|t| t.trim().parse::<f64>().ok()).collect();
+    let top = ticks.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!((1000.0..=1300.0).contains(&top), "top tick {top}");
+}
+
+#[test]
+fn tier_history_with_one_date_or_no_customers_is_a_valid_chart() {
+    let one = [(date(2024, 6, 1), TierCounts { low: 10, medium: 0, high: 2 })];
+    assert_chart(&tier_history_svg(&one).unwrap(), &["2024-06-01", "high risk"]);
+    let zero = [(date(2024, 6, 1), TierCounts::default())];
+    assert_chart(&tier_history_svg(&zero).unwrap(), &["2024-06-01"]);
+}
+
+#[test]
+fn tier_history_rejects_empty_and_duplicate_dates() {
+    assert!(matches!(tier_history_svg(&[]), Err(Error::EmptyData { .. })));
+    let twice = [(date(2024, 6, 1), TierCounts::default()), (date(2024, 6, 1), TierCounts::default())];
+    assert!(matches!(tier_history_svg(&twice), Err(Error::InvalidParameter { name: "tier history date", .. })));
+}
+
+#[test]
+fn tier_history_labels_at_most_eight_dates() {
+    let history: Vec<(Timestamp, TierCounts)> =
+        (0..24).map(|i| (date(2024, 1, 1).add_days(7 * i), TierCounts { low: 5, medium: 3, high: 1 })).collect();
+    let svg = tier_history_svg(&history).unwrap();
+    let text = svg_text(&svg);
+    let dates = text.split('|').filter(|t| t.trim().starts_with("2024-")).count();
+    // 24 dates, every 3rd labelled.
+    assert_eq!(dates, 8);
+}
+
+fn feature_drift(name: &str, psi: f64, level: DriftLevel) -> FeatureDrift {
+    FeatureDrift { feature: name.into(), psi, ks: None, level }
+}
+
+fn drift_report() -> DriftReport {
+    DriftReport {
+        features: vec![
+            feature_drift("order_count_30d", 0.05, DriftLevel::Stable),
+            feature_drift("spend_trend_30d_vs_prev", 0.31, DriftLevel::Alert),
+            feature_drift("support_tickets_90d", 0.12, DriftLevel::Warn),
+            feature_drift("tenure_days", 0.01, DriftLevel::Stable),
+        ],
+        score: Some(feature_drift("score", 0.08, DriftLevel::Stable)),
+    }
+}
+
+#[test]
+fn drift_chart_sorts_by_psi_and_draws_thresholds() {
+    let svg = drift_svg(&drift_report(), &DriftThresholds::default(), 3).unwrap();
+    assert_chart(
+        &svg,
+        &[
+            "Feature drift (population stability index)",
+            "spend_trend_30d_vs_prev",
+            "support_tickets_90d",
+            "score",
+            "0.310",
+            "warn threshold (PSI 0.1)",
+            "alert threshold (PSI 0.25)",
+            "stable",
+            "alert",
+            "PSI",
+        ],
+    );
+    // Top 3 only: the two smallest PSIs are left out.
+    let text = svg_text(&svg);
+    assert!(!text.contains("order_count_30d"));
+    assert!(!text.contains("tenure_days"));
+    // Largest PSI at the top.
+    assert!(text_y(&svg, "spend_trend_30d_vs_prev") < text_y(&svg, "support_tickets_90d"));
+    assert!(text_y(&svg, "support_tickets_90d") < text_y(&svg, "score"));
+}
+
+#[test]
+fn drift_chart_clamps_non_finite_psi_without_nan() {
+    let mut report = drift_report();
+    report.features.push(feature_drift("new_category_share", f64::INFINITY, DriftLevel::Alert));
+    report.features.push(feature_drift("broken", f64::NAN, DriftLevel::Stable));
+    let svg = drift_svg(&report, &DriftThresholds::default(), 10).unwrap();
+    assert_chart(&svg, &["new_category_share", "broken", "PSI not finite", "0.310"]);
+    // Non-finite values sort first (most suspicious).
+    assert!(text_y(&svg, "broken") < text_y(&svg, "spend_trend_30d_vs_prev"));
+    assert!(text_y(&svg, "new_category_share") < text_y(&svg, "spend_trend_30d_vs_prev"));
+}
+
+#[test]
+fn drift_chart_rejects_bad_input() {
+    let thresholds = DriftThresholds::default();
+    let empty = DriftReport { features: vec![], score: None };
+    assert!(matches!(drift_svg(&empty, &thresholds, 5), Err(Error::EmptyData { .. })));
+    assert!(matches!(drift_svg(&drift_report(), &thresholds, 0), Err(Error::InvalidParameter { name: "top", .. })));
+    let bad = DriftThresholds { warn: 0.3, alert: 0.1, bins: 10 };
+    assert!(matches!(drift_svg(&drift_report(), &bad, 5), Err(Error::InvalidParameter { name: "alert", .. })));
+    let negative = DriftReport { features: vec![feature_drift("x", -0.2, DriftLevel::Stable)], score: None };
+    assert!(matches!(drift_svg(&negative, &thresholds, 5), Err(Error::InvalidParameter { name: "psi", .. })));
+    // One stable feature, all PSI zero: still a chart scaled to the alert threshold.
+    let flat = DriftReport { features: vec![feature_drift("x", 0.0, DriftLevel::Stable)], score: None };
+    assert_chart(&drift_svg(&flat, &thresholds, 5).unwrap(), &["x", "0.000", "alert threshold (PSI 0.25)"]);
+}
+
+#[test]
+fn report_sections_pass_on_chart_errors() {
+    assert!(matches!(ModelReport::new("r").tier_history(&[]), Err(Error::EmptyData { .. })));
+    let empty = DriftReport { features: vec![], score: None };
+    assert!(matches!(
+        ModelReport::new("r").drift(&empty, &DriftThresholds::default(), 5),
+        Err(Error::EmptyData { .. })
+    ));
 }

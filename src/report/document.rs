@@ -5,6 +5,8 @@ use crate::cluster::SegmentProfile;
 use crate::error::{Error, Result, ensure};
 use crate::eval::Comparison;
 use crate::regression::factors::{FactorTerm, INTERCEPT};
+use crate::time::Timestamp;
+use crate::warn::{DriftLevel, DriftReport, DriftThresholds, TierCounts};
 use std::fmt::Write as _;
 
 /// One customer in the "riskiest customers" table, with the reasons the caller attaches.
@@ -21,7 +23,16 @@ pub struct RiskyCustomer {
 #[derive(Debug, Clone)]
 enum Section {
     Comparison(Comparison),
-    Chart { heading: String, svg: String },
+    Chart {
+        heading: String,
+        svg: String,
+    },
+    /// A chart with the numbers behind it as a table below (header row first).
+    Figure {
+        heading: String,
+        svg: String,
+        rows: Vec<Vec<String>>,
+    },
     Factors(Vec<FactorTerm>),
     Segments(Vec<SegmentProfile>),
     Riskiest(Vec<RiskyCustomer>),
@@ -31,7 +42,7 @@ impl Section {
     fn heading(&self) -> &str {
         match self {
             Section::Comparison(_) => "Model comparison (cross-validation)",
-            Section::Chart { heading, .. } => heading,
+            Section::Chart { heading, .. } | Section::Figure { heading, .. } => heading,
             Section::Factors(_) => "Top churn factors",
             Section::Segments(_) => "Customer segments",
             Section::Riskiest(_) => "Riskiest customers",
@@ -71,15 +82,45 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// A row of owned cells.
+fn cells(texts: &[&str]) -> Vec<String> {
+    texts.iter().map(|c| (*c).to_string()).collect()
+}
+
 /// Escape a Markdown table cell (pipes and line breaks would break the row).
 fn md_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// An HTML table, header row first.
+fn html_table(out: &mut String, rows: &[Vec<String>]) {
+    out.push_str("<table>\n");
+    for (i, row) in rows.iter().enumerate() {
+        let tag = if i == 0 { "th" } else { "td" };
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<{tag}>{}</{tag}>", escape(cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+/// A Markdown pipe table, header row first.
+fn markdown_table(out: &mut String, rows: &[Vec<String>]) {
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        if i == 0 {
+            let _ = writeln!(out, "|{}", "---|".repeat(row.len()));
+        }
+    }
+}
+
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\
 th{background:#f0f0f0}h2{margin-top:2em;border-bottom:1px solid #ddd}\
-.chart svg{max-width:100%;height:auto}";
+.chart svg{width:100%;max-width:880px;height:auto}";
 
 impl ModelReport {
     /// A report with a title and no sections yet.
@@ -120,6 +161,47 @@ impl ModelReport {
         self
     }
 
+    /// Add the risk-tier distribution over time: the [`tier_history_svg`](super::tier_history_svg)
+    /// chart and a table of counts per date with the high-tier share.
+    ///
+    /// # Errors
+    /// As [`tier_history_svg`](super::tier_history_svg).
+    pub fn tier_history(mut self, history: &[(Timestamp, TierCounts)]) -> Result<Self> {
+        let svg = super::tier_history_svg(history)?;
+        let mut rows = vec![cells(&["date", "low", "medium", "high", "high share"])];
+        rows.extend(super::monitor::sorted_history(history)?.iter().map(|(date, t)| {
+            let total = t.low + t.medium + t.high;
+            let share = if total > 0 { format!("{:.1}%", 100.0 * t.high as f64 / total as f64) } else { "–".into() };
+            vec![date.to_string(), t.low.to_string(), t.medium.to_string(), t.high.to_string(), share]
+        }));
+        self.sections.push(Section::Figure { heading: "Risk tiers over time".into(), svg, rows });
+        Ok(self)
+    }
+
+    /// Add feature drift: the [`drift_svg`](super::drift_svg) chart of the `top` largest PSIs and
+    /// a table of the same features with PSI, Kolmogorov–Smirnov p-value and level.
+    ///
+    /// # Errors
+    /// As [`drift_svg`](super::drift_svg).
+    pub fn drift(mut self, report: &DriftReport, thresholds: &DriftThresholds, top: usize) -> Result<Self> {
+        let svg = super::drift_svg(report, thresholds, top)?;
+        let mut rows = vec![cells(&["feature", "PSI", "KS p-value", "level"])];
+        rows.extend(super::monitor::top_drift(report, top)?.iter().map(|d| {
+            let psi = if d.psi.is_finite() { format!("{:.3}", d.psi) } else { "not finite".into() };
+            let ks =
+                d.ks.filter(|k| k.p_value.is_finite()).map_or_else(|| "–".into(), |k| format!("{:.2e}", k.p_value));
+            let level = match d.level {
+                DriftLevel::Stable => "stable",
+                DriftLevel::Warn => "warn",
+                DriftLevel::Alert => "alert",
+            };
+            vec![d.feature.clone(), psi, ks, level.into()]
+        }));
+        let heading = format!("Feature drift (PSI; warn ≥ {}, alert ≥ {})", thresholds.warn, thresholds.alert);
+        self.sections.push(Section::Figure { heading, svg, rows });
+        Ok(self)
+    }
+
     /// Section headings in order (the title excluded).
     pub fn headings(&self) -> Vec<&str> {
         self.sections.iter().map(Section::heading).collect()
@@ -132,9 +214,10 @@ impl ModelReport {
 
     /// Table rows (header first) of a non-chart section, as plain text cells.
     fn table(section: &Section) -> Option<Vec<Vec<String>>> {
-        let header = |cells: &[&str]| cells.iter().map(|c| (*c).to_string()).collect::<Vec<_>>();
+        let header = cells;
         match section {
             Section::Chart { .. } => None,
+            Section::Figure { rows, .. } => Some(rows.clone()),
             Section::Comparison(c) => {
                 let mut rows = vec![header(&[
                     "model", "ROC-AUC", "PR-AUC", "log loss", "Brier", "ECE", "lift@10%", "EMPC", "fit s",
@@ -219,18 +302,11 @@ impl ModelReport {
                 (Section::Chart { svg, .. }, _) => {
                     let _ = writeln!(out, "<div class=\"chart\">{svg}</div>");
                 }
-                (_, Some(rows)) => {
-                    out.push_str("<table>\n");
-                    for (i, row) in rows.iter().enumerate() {
-                        let tag = if i == 0 { "th" } else { "td" };
-                        out.push_str("<tr>");
-                        for cell in row {
-                            let _ = write!(out, "<{tag}>{}</{tag}>", escape(cell));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    out.push_str("</table>\n");
+                (Section::Figure { svg, .. }, Some(rows)) => {
+                    let _ = writeln!(out, "<div class=\"chart\">{svg}</div>");
+                    html_table(&mut out, &rows);
                 }
+                (_, Some(rows)) => html_table(&mut out, &rows),
                 (_, None) => {}
             }
         }
@@ -258,15 +334,11 @@ impl ModelReport {
                 (Section::Chart { svg, .. }, _) => {
                     let _ = writeln!(out, "<div>{svg}</div>");
                 }
-                (_, Some(rows)) => {
-                    for (i, row) in rows.iter().enumerate() {
-                        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-                        let _ = writeln!(out, "| {} |", cells.join(" | "));
-                        if i == 0 {
-                            let _ = writeln!(out, "|{}", "---|".repeat(row.len()));
-                        }
-                    }
+                (Section::Figure { svg, .. }, Some(rows)) => {
+                    let _ = writeln!(out, "<div>{svg}</div>\n");
+                    markdown_table(&mut out, &rows);
                 }
+                (_, Some(rows)) => markdown_table(&mut out, &rows),
                 (_, None) => {}
             }
         }

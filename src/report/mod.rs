@@ -1,16 +1,21 @@
-//! SVG charts for a churn model report: ROC, precision–recall, calibration and cumulative gain.
+//! SVG charts for a churn model report: ROC, precision–recall, cumulative gain and lift,
+//! calibration, Qini, Kaplan–Meier, odds ratios, segment lift, risk tiers over time and feature
+//! drift; and [`ModelReport`], which gathers them into one HTML or Markdown document.
 //!
-//! Sits at the end of the flow, after `eval`: each function takes plain labels/scores or the
-//! result types of `eval` and returns a self-contained SVG document as a `String`
+//! Sits at the end of the flow, after `eval`, `regression`, `cluster` and `warn`: each function
+//! takes plain labels/scores or those modules' result types and returns a self-contained SVG
+//! document as a `String`
 //! (drawn with plotters' SVG backend), ready to inline in HTML or write to a file.
 //! Empty or non-finite input is a typed [`Error`]; a single point or all-equal values
 //! still give a valid chart with padded axis ranges.
 
 mod curves;
 mod document;
+mod monitor;
 
 pub use curves::{CurvePoints, gain_points, pr_points, roc_points};
 pub use document::{ModelReport, RiskyCustomer};
+pub use monitor::{drift_svg, tier_history_svg};
 
 use crate::cluster::SegmentProfile;
 use crate::error::{Error, Result, ensure};
@@ -89,6 +94,18 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(255, 127, 14),
     RGBColor(140, 86, 75),
 ];
+
+/// Inner range of a category axis with `n` slots, for `.into_segmented()`. plotters' integer
+/// ranges are inclusive, so `0..n - 1` gives exactly `n` slots; a single slot (`0..0`) would
+/// have no width, so one category sits in the middle of three (`-1..1`).
+fn segment_axis(n: i32) -> std::ops::Range<i32> {
+    if n <= 1 { -1..1 } else { 0..n - 1 }
+}
+
+/// Right (or upper) edge of slot `i` on a [`segment_axis`]`(n)` axis.
+fn segment_end(i: i32, n: i32) -> SegmentValue<i32> {
+    if n > 1 && i + 1 >= n { SegmentValue::Last } else { SegmentValue::Exact(i + 1) }
+}
 
 fn colour(i: usize) -> RGBColor {
     PALETTE.get(i % PALETTE.len()).copied().unwrap_or(BLACK)
@@ -469,7 +486,7 @@ pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(160)
-            .build_cartesian_2d((lo..hi).log_scale(), (0..n).into_segmented())
+            .build_cartesian_2d((lo..hi).log_scale(), segment_axis(n).into_segmented())
             .map_err(render_err(CHART))?;
         let label = |v: &SegmentValue<i32>| match v {
             // Row 0 is drawn at the top, so the first term reads first.
@@ -487,7 +504,7 @@ pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
             .map_err(render_err(CHART))?;
         let grey = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1);
         ctx.draw_series(std::iter::once(PathElement::new(
-            vec![(1.0, SegmentValue::Exact(0)), (1.0, SegmentValue::Exact(n))],
+            vec![(1.0, SegmentValue::Exact(segment_axis(n).start)), (1.0, SegmentValue::Last)],
             grey,
         )))
         .map_err(render_err(CHART))?;
@@ -508,7 +525,9 @@ pub fn odds_ratio_svg(terms: &[FactorTerm]) -> Result<String> {
 }
 
 /// Segment churn-lift bars (segment churn rate / overall rate) with confidence intervals and
-/// the lift = 1 line.
+/// the lift = 1 line. Bars run horizontally, one row per segment in the order given, each
+/// named by the profile's readable label (e.g. "high order_count_90d, low days_since_last_order")
+/// with its segment number and size, so long labels stay legible.
 ///
 /// # Errors
 /// [`Error::EmptyData`] for no segments, [`Error::NonFinite`] for a non-finite lift or bound.
@@ -516,64 +535,63 @@ pub fn segment_lift_svg(segments: &[SegmentProfile]) -> Result<String> {
     const CHART: &str = "segment lift";
     ensure!(!segments.is_empty(), Error::EmptyData { context: "segment chart has no segments".into() });
     let values = segments.iter().flat_map(|s| [s.lift, s.lift_ci.lower, s.lift_ci.upper]);
-    let (_, y1) = padded_range(values.chain(std::iter::once(0.0)).chain(std::iter::once(1.0)), CHART)?;
-    let n = segments.len() as i32;
+    let (_, x1) = padded_range(values.chain(std::iter::once(0.0)).chain(std::iter::once(1.0)), CHART)?;
+    let n = i32::try_from(segments.len()).map_err(|_| Error::param("segments", segments.len(), "too many segments"))?;
+    let names: Vec<String> = segments
+        .iter()
+        .map(|s| format!("{} (#{}, n = {})", monitor::short_label(&s.label, 56), s.segment, s.size))
+        .collect();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        // Wide enough for labels of ~60 characters.
+        let height = (140 + 44 * segments.len()).clamp(260, 4000) as u32;
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
         root.fill(&WHITE).map_err(render_err(CHART))?;
         let mut ctx = ChartBuilder::on(&root)
             .caption("Churn lift by segment", ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..y1)
+            .y_label_area_size(360)
+            .build_cartesian_2d(0.0..x1, segment_axis(n).into_segmented())
             .map_err(render_err(CHART))?;
+        // Row 0 is drawn at the top, so the first segment reads first.
         let label = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => usize::try_from(*i)
-                .ok()
-                .and_then(|i| segments.get(i))
-                .map(|s| format!("Segment {}", s.segment))
-                .unwrap_or_default(),
+            SegmentValue::CenterOf(i) => {
+                usize::try_from(n - 1 - *i).ok().and_then(|i| names.get(i)).cloned().unwrap_or_default()
+            }
             _ => String::new(),
         };
         ctx.configure_mesh()
-            .x_desc("Segment")
-            .y_desc("Churn lift")
-            .x_labels(segments.len() + 1)
-            .x_label_formatter(&label)
-            .disable_x_mesh()
+            // The key sits in the axis title: an in-plot legend would cover bars when there are few segments.
+            .x_desc("Churn lift = segment churn rate / overall rate (dashed: lift 1, whiskers: confidence interval)")
+            .y_labels(segments.len() + 1)
+            .y_label_formatter(&label)
+            .disable_y_mesh()
             .draw()
             .map_err(render_err(CHART))?;
-        let c = colour(0);
         for (i, s) in (0..n).zip(segments) {
-            let bar_colour = if s.lift > 1.0 { colour(1) } else { c };
+            let y = n - 1 - i;
+            let bar_colour = if s.lift > 1.0 { colour(1) } else { colour(0) };
             let mut bar = Rectangle::new(
-                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), s.lift)],
+                [(0.0, SegmentValue::Exact(y)), (s.lift, segment_end(y, n))],
                 bar_colour.mix(0.6).filled(),
             );
-            bar.set_margin(0, 0, 8, 8);
+            bar.set_margin(6, 6, 0, 0);
             ctx.draw_series(std::iter::once(bar)).map_err(render_err(CHART))?;
             ctx.draw_series(std::iter::once(PathElement::new(
-                vec![(SegmentValue::CenterOf(i), s.lift_ci.lower), (SegmentValue::CenterOf(i), s.lift_ci.upper)],
+                vec![(s.lift_ci.lower, SegmentValue::CenterOf(y)), (s.lift_ci.upper, SegmentValue::CenterOf(y))],
                 ShapeStyle::from(&BLACK).stroke_width(1),
             )))
             .map_err(render_err(CHART))?;
         }
         let grey = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1);
-        ctx.draw_series(std::iter::once(PathElement::new(
-            vec![(SegmentValue::Exact(0), 1.0), (SegmentValue::Exact(n), 1.0)],
+        ctx.draw_series(DashedLineSeries::new(
+            vec![(1.0, SegmentValue::Exact(segment_axis(n).start)), (1.0, SegmentValue::Last)],
+            6,
+            4,
             grey,
-        )))
-        .map_err(render_err(CHART))?
-        .label("overall churn rate (lift = 1)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
-        ctx.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(render_err(CHART))?;
+        ))
+        .map_err(render_err(CHART))?;
         root.present().map_err(render_err(CHART))?;
     }
     Ok(svg)
