@@ -278,19 +278,26 @@ impl FittedPipeline {
         let x = self.model.preprocessor().transform(features)?;
         let probs = self.model.model().predict_proba(x.view())?;
         let n = features.n_rows();
+        let index = self.model.reason_index(features);
         let chunk = 4096;
         let done = std::sync::atomic::AtomicUsize::new(0);
         let out: Vec<Vec<CustomerScore>> = (0..n.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
+                let mut scratch = crate::model::ReasonScratch::default();
                 let part = rows
                     .map(|r| {
-                        let e = self.model.model().explain(x.row(r))?;
+                        let reasons = if reasons == 0 {
+                            Vec::new()
+                        } else {
+                            let contributions = self.model.model().contributions(x.row(r))?;
+                            self.model.top_reasons(&index, features, r, &contributions, reasons, &mut scratch)
+                        };
                         Ok(CustomerScore {
                             customer: features.customer_ids()[r].clone(),
                             probability: probs[r],
-                            reasons: self.model.reasons_from(features, r, &e, reasons),
+                            reasons,
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;

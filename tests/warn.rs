@@ -278,9 +278,11 @@ fn scorer_matches_the_pipeline_scores_and_reports_progress() {
     let later = scorer.score_log(&log, Timestamp::from_ymd(2024, 11, 1).unwrap(), Some(&scoring), &Silent).unwrap();
     let returning = later.customers().iter().filter(|c| c.change.is_some()).count();
     assert!(returning > 0);
-    // Drift between the training date and the scoring date covers every feature plus the score.
+    // Drift between the training date and the scoring date covers every feature except the
+    // two calendar ones (they differ between any two dates by construction), plus the score.
     let report = scorer.drift(&log, train[0], at, &DriftThresholds::default()).unwrap();
-    assert_eq!(report.features.len(), scorer.pipeline().model().preprocessor().input_names().len());
+    assert_eq!(report.features.len(), scorer.pipeline().model().preprocessor().input_names().len() - 2);
+    assert!(report.features.iter().all(|f| !churnguard::features::CALENDAR_FEATURES.contains(&f.feature.as_str())));
     assert!(report.score.is_some());
 }
 

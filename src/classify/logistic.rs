@@ -313,6 +313,15 @@ impl ChurnModel for FittedLogisticRegression {
         Ok(Explanation { base_value, contributions, link: Link::Logit })
     }
 
+    fn contributions(&self, row: ArrayView1<'_, f64>) -> Result<Vec<f64>> {
+        check_scoring_input(row.insert_axis(ndarray::Axis(0)), &self.feature_names)?;
+        Ok(row
+            .iter()
+            .zip(self.coefficients.iter().zip(&self.feature_means))
+            .map(|(&value, (&beta, &mean))| beta * (value - mean))
+            .collect())
+    }
+
     fn to_stored(&self) -> Result<StoredModel> {
         Ok(StoredModel::LogisticRegression(self.clone()))
     }

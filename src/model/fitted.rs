@@ -44,6 +44,21 @@ fn format_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else { format!("{v:.2}") }
 }
 
+/// Positions of a preprocessor's input features in one [`FeatureMatrix`].
+#[derive(Clone, Debug)]
+pub(crate) struct ReasonIndex {
+    names: Vec<String>,
+    numeric: Vec<Option<usize>>,
+    categorical: Vec<Option<usize>>,
+}
+
+/// Buffers reused by [`FittedModel::top_reasons`] across rows.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReasonScratch {
+    totals: Vec<f64>,
+    best: Vec<usize>,
+}
+
 /// A fitted [`Preprocessor`] plus a fitted [`ChurnModel`]: scores raw
 /// [`FeatureMatrix`] rows and names the reasons. Cheap to clone (the model is shared).
 #[derive(Clone, Debug)]
@@ -109,23 +124,62 @@ impl FittedModel {
 
     /// Aggregate an explanation of row `row` into input-level reasons.
     pub(crate) fn reasons_from(&self, data: &FeatureMatrix, row: usize, e: &Explanation, k: usize) -> Vec<Reason> {
-        let inputs = self.preprocessor.input_names();
-        let mut totals = vec![0.0; inputs.len()];
-        for (c, &src) in e.contributions.iter().zip(self.preprocessor.output_sources()) {
-            totals[src] += c.contribution;
+        let contributions: Vec<f64> = e.contributions.iter().map(|c| c.contribution).collect();
+        self.top_reasons(&self.reason_index(data), data, row, &contributions, k, &mut ReasonScratch::default())
+    }
+
+    /// Where each input feature of the preprocessor sits in `data`, computed once per
+    /// matrix so that naming the reasons of many rows does no name lookups.
+    pub(crate) fn reason_index(&self, data: &FeatureMatrix) -> ReasonIndex {
+        let names = self.preprocessor.input_names();
+        let numeric = names.iter().map(|n| data.numeric_index(n)).collect();
+        let categorical =
+            names.iter().map(|n| data.categorical().iter().position(|c| c.name() == n.as_str())).collect();
+        ReasonIndex { names, numeric, categorical }
+    }
+
+    /// The `k` inputs with the largest summed design-column `contributions` of row `row`
+    /// (ties by name), as reasons.
+    pub(crate) fn top_reasons(
+        &self,
+        index: &ReasonIndex,
+        data: &FeatureMatrix,
+        row: usize,
+        contributions: &[f64],
+        k: usize,
+        scratch: &mut ReasonScratch,
+    ) -> Vec<Reason> {
+        if k == 0 {
+            return Vec::new();
         }
-        let mut reasons: Vec<Reason> = inputs
-            .into_iter()
-            .zip(totals)
-            .map(|(feature, contribution)| {
-                let value = data.numeric_column(&feature).map(|col| col[row]).filter(|v| !v.is_nan());
-                let category = data.categorical_column(&feature).and_then(|c| c.get(row)).map(str::to_string);
-                Reason { feature, value, category, contribution }
+        let ReasonScratch { totals, best } = scratch;
+        totals.clear();
+        totals.resize(index.names.len(), 0.0);
+        for (c, &src) in contributions.iter().zip(self.preprocessor.output_sources()) {
+            if let Some(t) = totals.get_mut(src) {
+                *t += c;
+            }
+        }
+        let totals = &*totals;
+        let order = |&a: &usize, &b: &usize| totals[b].total_cmp(&totals[a]).then(index.names[a].cmp(&index.names[b]));
+        best.clear();
+        best.extend(0..totals.len());
+        if k < best.len() {
+            best.select_nth_unstable_by(k - 1, order);
+            best.truncate(k);
+        }
+        best.sort_by(order);
+        best.iter()
+            .map(|&i| {
+                let value =
+                    index.numeric[i].and_then(|j| data.numeric().get((row, j)).copied()).filter(|v| !v.is_nan());
+                let category = index.categorical[i]
+                    .and_then(|j| data.categorical().get(j))
+                    .and_then(|c| c.get(row))
+                    .map(str::to_string);
+                Reason { feature: index.names[i].clone(), value, category, contribution: totals[i] }
             })
-            .collect();
-        reasons.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then(a.feature.cmp(&b.feature)));
-        reasons.truncate(k);
-        reasons
+            .collect()
     }
 
     /// The serialisable form (no pipeline settings).

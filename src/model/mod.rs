@@ -15,6 +15,7 @@
 mod fitted;
 mod saved;
 
+pub(crate) use self::fitted::ReasonScratch;
 pub use self::fitted::{FittedModel, Reason};
 pub use self::saved::{FORMAT_VERSION, ModelMetadata, SavedModel, StoredModel};
 
@@ -246,6 +247,13 @@ pub trait ChurnModel: Send + Sync + Debug {
 
     /// Named contributions to the score of one row.
     fn explain(&self, row: ArrayView1<'_, f64>) -> Result<Explanation>;
+
+    /// The contributions of [`explain`](Self::explain) without their names, in the
+    /// model's feature order: what batch scoring needs. The default calls `explain`;
+    /// models override it when the names cost more than the numbers.
+    fn contributions(&self, row: ArrayView1<'_, f64>) -> Result<Vec<f64>> {
+        Ok(self.explain(row)?.contributions.into_iter().map(|c| c.contribution).collect())
+    }
 
     /// The serialisable form of the model, for [`SavedModel`]. Host-defined models
     /// that cannot be stored return [`Error::NotSerializable`].
