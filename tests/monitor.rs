@@ -364,3 +364,77 @@ fn closing_a_held_ticket_updates_it_instead_of_adding_one() {
     let expected = settings.features.extract(&log, &settings.snapshot(at).unwrap()).unwrap();
     assert_same_features(&m2.features().unwrap(), &expected);
 }
+
+mod arrival_order {
+    use super::*;
+    use churnguard::data::{MemorySource, Visit};
+    use proptest::prelude::*;
+
+    /// One generated event: kind, offset in seconds from 2023-06-01 (distinct), and a value.
+    fn events() -> impl Strategy<Value = Vec<(u8, usize, i64, f64, i64)>> {
+        // (kind 0..4, customer 0..3, lateness in s ≤ 0.9 day, value, ticket closing delay in s or −1)
+        prop::collection::vec((0u8..4, 0usize..3, 0i64..77_760, 1.0f64..5.0, -1i64..3_000_000), 1..60)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Events arriving out of order (each at most 0.9 days late) give the monitor the
+        /// same features as the batch log built from the same records.
+        #[test]
+        fn late_arrivals_within_tolerance_give_the_batch_features(raw in events(), extra_days in 0i64..60) {
+            let w = world();
+            let base = date(2023, 6, 1);
+            let ids = ["p0", "p1", "p2"];
+            let mut batch = RecordBatch::default();
+            for id in ids {
+                batch.customers.push(Customer::new(id, base.add_days(-30)));
+            }
+            // (arrival time, event); times 5,000 s apart plus the index keep them distinct.
+            let mut arrivals: Vec<(i64, Event)> = Vec::new();
+            for (k, &(kind, who, late, value, close)) in raw.iter().enumerate() {
+                let at = Timestamp::from_unix_seconds(base.unix_seconds() + 400_000 * k as i64 + (value * 1000.0) as i64);
+                let customer = CustomerId::new(ids[who]);
+                let event = match kind {
+                    0 => Event::Order(Order { discount: value, returned: value > 4.0, ..Order::new(customer, at, 20.0 * value) }),
+                    1 => Event::Visit(Visit { customer, at, channel: churnguard::data::Channel::App, pages: 3, duration_seconds: None }),
+                    2 => Event::Ticket(SupportTicket {
+                        customer,
+                        opened: at,
+                        closed: (close >= 0).then(|| Timestamp::from_unix_seconds(at.unix_seconds() + close)),
+                        category: if value > 3.0 { TicketCategory::Complaint } else { TicketCategory::Delivery },
+                        resolved: value > 2.0,
+                        satisfaction: (close >= 0).then_some(value),
+                    }),
+                    _ => Event::Review(Review { customer, at, rating: value.round(), sentiment: Some(value / 5.0 - 0.5), source: ReviewSource::Site }),
+                };
+                match &event {
+                    Event::Order(o) => batch.orders.push(o.clone()),
+                    Event::Visit(v) => batch.visits.push(v.clone()),
+                    Event::Ticket(t) => batch.tickets.push(t.clone()),
+                    Event::Review(r) => batch.reviews.push(r.clone()),
+                    Event::Interaction(i) => batch.interactions.push(i.clone()),
+                }
+                arrivals.push((at.unix_seconds() + late, event));
+            }
+            arrivals.sort_by_key(|(arrival, _)| *arrival);
+            let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+            for c in &batch.customers {
+                m.add_customer(c.clone()).unwrap();
+            }
+            for (i, (_, e)) in arrivals.iter().enumerate() {
+                prop_assert_eq!(m.apply(i as u64, e).unwrap(), Applied::Added);
+            }
+            let end = m.now().unwrap().add_days(extra_days);
+            m.tick(end).unwrap();
+            let log = EventLog::from_source(&MemorySource::new(batch)).unwrap();
+            let settings = w.fitted.settings();
+            let batch_features = settings.features.extract(&log, &settings.snapshot(end).unwrap());
+            match (m.features(), batch_features) {
+                (Ok(streamed), Ok(expected)) => assert_same_features(&streamed, &expected),
+                (Err(Error::EmptyData { .. }), Err(Error::EmptyData { .. })) => {}
+                (a, b) => prop_assert!(false, "monitor {:?} vs batch {:?}", a.map(|f| f.n_rows()), b.map(|f| f.n_rows())),
+            }
+        }
+    }
+}
