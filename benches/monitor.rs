@@ -46,15 +46,8 @@ fn bench(c: &mut Criterion) {
     let start = Timestamp::from_ymd(2024, 7, 1).expect("date");
     let end = Timestamp::from_ymd(2024, 8, 1).expect("date");
 
-    let batch = population.records();
-    let mut events: Vec<Event> = Vec::new();
-    events.extend(batch.orders.iter().cloned().map(Event::Order));
-    events.extend(batch.visits.iter().cloned().map(Event::Visit));
-    events.extend(batch.interactions.iter().cloned().map(Event::Interaction));
-    events.extend(batch.tickets.iter().cloned().map(Event::Ticket));
-    events.extend(batch.reviews.iter().cloned().map(Event::Review));
+    let mut events: Vec<Event> = population.records().events_by_time();
     events.retain(|e| e.at() >= start && e.at() < end);
-    events.sort_by_key(Event::at);
 
     let mut seeded = Monitor::new(fitted.clone(), MonitorConfig::default()).expect("monitor");
     seeded.seed(&log, start).expect("seed");

@@ -22,14 +22,7 @@ use churnguard::{Error, Result, Timestamp};
 
 /// Every event of the simulation in time order (ties in record order), numbered as event ids.
 fn event_stream(batch: &RecordBatch) -> Vec<(u64, Event)> {
-    let mut events: Vec<Event> = Vec::with_capacity(batch.len());
-    events.extend(batch.orders.iter().cloned().map(Event::Order));
-    events.extend(batch.visits.iter().cloned().map(Event::Visit));
-    events.extend(batch.interactions.iter().cloned().map(Event::Interaction));
-    events.extend(batch.tickets.iter().cloned().map(Event::Ticket));
-    events.extend(batch.reviews.iter().cloned().map(Event::Review));
-    events.sort_by_key(Event::at);
-    events.into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect()
+    batch.events_by_time().into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect()
 }
 
 /// Customer values from BG/NBD + Gamma–Gamma fitted on the orders before `at`

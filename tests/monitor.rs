@@ -41,14 +41,7 @@ fn date(y: i32, m: u32, d: u32) -> Timestamp {
 
 /// Every event of a batch, in time order (stable: ties keep the batch's order, as the log does).
 fn stream(batch: &RecordBatch) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::new();
-    events.extend(batch.orders.iter().cloned().map(Event::Order));
-    events.extend(batch.visits.iter().cloned().map(Event::Visit));
-    events.extend(batch.interactions.iter().cloned().map(Event::Interaction));
-    events.extend(batch.tickets.iter().cloned().map(Event::Ticket));
-    events.extend(batch.reviews.iter().cloned().map(Event::Review));
-    events.sort_by_key(Event::at);
-    events
+    batch.events_by_time()
 }
 
 fn monitor_with_profiles(config: MonitorConfig) -> Monitor {
@@ -408,13 +401,7 @@ mod arrival_order {
                     }),
                     _ => Event::Review(Review { customer, at, rating: value.round(), sentiment: Some(value / 5.0 - 0.5), source: ReviewSource::Site }),
                 };
-                match &event {
-                    Event::Order(o) => batch.orders.push(o.clone()),
-                    Event::Visit(v) => batch.visits.push(v.clone()),
-                    Event::Ticket(t) => batch.tickets.push(t.clone()),
-                    Event::Review(r) => batch.reviews.push(r.clone()),
-                    Event::Interaction(i) => batch.interactions.push(i.clone()),
-                }
+                batch.push_event(event.clone());
                 arrivals.push((at.unix_seconds() + late, event));
             }
             arrivals.sort_by_key(|(arrival, _)| *arrival);

@@ -102,6 +102,37 @@ macro_rules! impl_timed {
 }
 impl_timed!(OrderEntry, VisitEntry, InteractionEntry, TicketEntry, ReviewEntry);
 
+impl From<&Order> for OrderEntry {
+    fn from(o: &Order) -> Self {
+        OrderEntry {
+            at: o.at,
+            amount: o.amount,
+            discount: o.discount,
+            items: o.items,
+            returned: o.returned,
+            channel: o.channel,
+        }
+    }
+}
+
+impl From<&SupportTicket> for TicketEntry {
+    fn from(t: &SupportTicket) -> Self {
+        TicketEntry {
+            at: t.opened,
+            closed: t.closed,
+            category: t.category,
+            resolved: t.resolved,
+            satisfaction: t.satisfaction,
+        }
+    }
+}
+
+impl From<&Review> for ReviewEntry {
+    fn from(r: &Review) -> Self {
+        ReviewEntry { at: r.at, rating: r.rating, sentiment: r.sentiment, source: r.source }
+    }
+}
+
 /// A bare instant is its own time (the streaming monitor keeps only the times of
 /// visits and interactions).
 impl Timed for Timestamp {
@@ -534,15 +565,7 @@ impl EventLogBuilder {
             return self.reject(RecordKind::Order, record, reason);
         }
         let key = self.intern(&o.customer);
-        let entry = OrderEntry {
-            at: o.at,
-            amount: o.amount,
-            discount: o.discount,
-            items: o.items,
-            returned: o.returned,
-            channel: o.channel,
-        };
-        self.orders.rows.push((key, record as u32, entry));
+        self.orders.rows.push((key, record as u32, OrderEntry::from(o)));
     }
 
     /// Add one visit.
@@ -571,14 +594,7 @@ impl EventLogBuilder {
             return self.reject(RecordKind::Ticket, record, reason);
         }
         let key = self.intern(&t.customer);
-        let entry = TicketEntry {
-            at: t.opened,
-            closed: t.closed,
-            category: t.category,
-            resolved: t.resolved,
-            satisfaction: t.satisfaction,
-        };
-        self.tickets.rows.push((key, record as u32, entry));
+        self.tickets.rows.push((key, record as u32, TicketEntry::from(t)));
     }
 
     /// Add one review.
@@ -588,8 +604,7 @@ impl EventLogBuilder {
             return self.reject(RecordKind::Review, record, reason);
         }
         let key = self.intern(&r.customer);
-        let entry = ReviewEntry { at: r.at, rating: r.rating, sentiment: r.sentiment, source: r.source };
-        self.reviews.rows.push((key, record as u32, entry));
+        self.reviews.rows.push((key, record as u32, ReviewEntry::from(r)));
     }
 
     /// Resolve every event's customer, group and sort; events of unknown customers are rejected.

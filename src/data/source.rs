@@ -50,6 +50,21 @@ impl RecordBatch {
         }
     }
 
+    /// Every event of the batch (no profiles), oldest first; events at the same
+    /// time keep the order of their kind (orders, visits, interactions, tickets,
+    /// reviews) and, within a kind, the batch's order, as the event log does. For
+    /// replaying a history through a [`Monitor`](crate::warn::Monitor).
+    pub fn events_by_time(&self) -> Vec<Event> {
+        let mut events: Vec<Event> = Vec::with_capacity(self.len() - self.customers.len());
+        events.extend(self.orders.iter().cloned().map(Event::Order));
+        events.extend(self.visits.iter().cloned().map(Event::Visit));
+        events.extend(self.interactions.iter().cloned().map(Event::Interaction));
+        events.extend(self.tickets.iter().cloned().map(Event::Ticket));
+        events.extend(self.reviews.iter().cloned().map(Event::Review));
+        events.sort_by_key(Event::at);
+        events
+    }
+
     /// Move every record of `other` into this batch.
     pub fn append(&mut self, mut other: RecordBatch) {
         self.customers.append(&mut other.customers);

@@ -580,24 +580,11 @@ impl Monitor {
         }
         let detectors = self.state.config.detectors;
         match event {
-            Event::Order(o) => c.window.insert_order(OrderEntry {
-                at: o.at,
-                amount: o.amount,
-                discount: o.discount,
-                items: o.items,
-                returned: o.returned,
-                channel: o.channel,
-            }),
+            Event::Order(o) => c.window.insert_order(OrderEntry::from(o)),
             Event::Visit(_) => c.window.insert_visit(compact),
             Event::Interaction(_) => c.window.insert_interaction(compact),
             Event::Ticket(t) => {
-                c.window.insert_ticket(TicketEntry {
-                    at: t.opened,
-                    closed: t.closed,
-                    category: t.category,
-                    resolved: t.resolved,
-                    satisfaction: t.satisfaction,
-                });
+                c.window.insert_ticket(TicketEntry::from(t));
                 if t.category == TicketCategory::Complaint {
                     if c.complaints == 0 && detectors.first_complaint {
                         c.pending.push(Trigger::FirstComplaint { at: t.opened });
@@ -606,12 +593,7 @@ impl Monitor {
                 }
             }
             Event::Review(r) => {
-                c.window.insert_review(ReviewEntry {
-                    at: r.at,
-                    rating: r.rating,
-                    sentiment: r.sentiment,
-                    source: r.source,
-                });
+                c.window.insert_review(ReviewEntry::from(r));
                 if detectors.bad_review_max_rating.is_some_and(|max| r.rating <= max) {
                     c.pending.push(Trigger::BadReview { at: r.at, rating: r.rating });
                 }
