@@ -250,6 +250,16 @@ fn bad_input_gets_typed_errors() {
         Err(Error::InvalidParameter { name: "late_tolerance_seconds", .. })
     ));
 
+    // A log with times a monitor cannot keep is refused before anything changes.
+    let mut old = RecordBatch::default();
+    let long_ago = Timestamp::from_unix_seconds(-86_400 * 400);
+    old.customers.push(Customer::new("old", long_ago));
+    old.orders.push(Order::new("old", long_ago.add_days(3), 5.0));
+    let old_log = EventLog::from_source(&churnguard::data::MemorySource::new(old)).unwrap();
+    let state = m.state().clone();
+    assert!(matches!(m.seed(&old_log, at.add_days(1)), Err(Error::InvalidEvent { .. })));
+    assert_eq!(m.state(), &state);
+
     // Checkpoints: corrupt text, another version, other pipeline settings.
     assert!(matches!(MonitorState::from_json("{\"version\": 1, \"now\""), Err(Error::Checkpoint { .. })));
     let json = m.state().to_json().unwrap();

@@ -465,7 +465,9 @@ impl Monitor {
     /// Load every customer of `log` with their events before `until`, and set the
     /// clock to `until` (a warm start from history; stream the events from `until` on).
     ///
-    /// Errors: [`Error::ClockBackwards`] if `until` is before the clock.
+    /// Errors: [`Error::ClockBackwards`] if `until` is before the clock;
+    /// [`Error::InvalidEvent`] if the log holds times outside 1970–2106. Either leaves
+    /// the monitor unchanged.
     pub fn seed(&mut self, log: &EventLog, until: Timestamp) -> Result<()> {
         if let Some(now) = self.state.now {
             ensure!(until >= now, Error::ClockBackwards { now: now.to_string(), requested: until.to_string() });
@@ -473,14 +475,22 @@ impl Monitor {
         fn before<T: crate::data::Timed>(items: &[T], t: Timestamp) -> &[T] {
             &items[..items.partition_point(|e| e.at() < t)]
         }
+        // Check the whole log before changing anything, so an error leaves the monitor as it was.
+        if let Some((first, last)) = log.time_range() {
+            for t in [first, last] {
+                ensure!(
+                    Instant32::new(t).is_some(),
+                    Error::InvalidEvent {
+                        kind: "event",
+                        customer: String::from("(in the log)"),
+                        reason: format!("time {t} lies outside 1970–2106, the range a monitor keeps"),
+                    }
+                );
+            }
+        }
         let cut = until - self.state.settings.lookback;
-        let compact = |at: Timestamp| {
-            Instant32::new(at).ok_or_else(|| Error::InvalidEvent {
-                kind: "event",
-                customer: String::new(),
-                reason: format!("time {at} lies outside 1970–2106, the range a monitor keeps"),
-            })
-        };
+        // Every time is in range (checked above); `None` cannot happen.
+        let compact = |at: Timestamp| Instant32::new(at).unwrap_or(Instant32::MIN);
         for i in 0..log.n_customers() {
             let ev = log.events(i);
             self.add_customer(ev.customer.clone())?;
@@ -490,10 +500,10 @@ impl Monitor {
                 c.window.insert_order(*o);
             }
             for v in before(ev.visits, until) {
-                c.window.insert_visit(compact(v.at)?);
+                c.window.insert_visit(compact(v.at));
             }
             for x in before(ev.interactions, until) {
-                c.window.insert_interaction(compact(x.at)?);
+                c.window.insert_interaction(compact(x.at));
             }
             for t in before(ev.tickets, until) {
                 c.window.insert_ticket(*t);

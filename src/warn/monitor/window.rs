@@ -29,6 +29,9 @@ use crate::time::{SECONDS_PER_DAY, Timestamp};
 pub(crate) struct Instant32(u32);
 
 impl Instant32 {
+    /// 1970-01-01T00:00:00Z.
+    pub(crate) const MIN: Instant32 = Instant32(0);
+
     /// The instant, if it lies in 1970–2106.
     pub(crate) fn new(t: Timestamp) -> Option<Self> {
         u32::try_from(t.unix_seconds()).ok().map(Instant32)
