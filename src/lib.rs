@@ -20,6 +20,7 @@ pub mod report;
 /// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.
 pub mod retain;
 pub mod sim;
+pub(crate) mod stats;
 mod time;
 /// Early warning: risk tiers, scoring output for marketing tools, and feature/score drift.
 pub mod warn;
