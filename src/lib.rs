@@ -2,7 +2,6 @@
 #![deny(unsafe_code)]
 
 pub mod classify;
-/// Customer segments (k-means, RFM) and which of them churn more.
 pub mod cluster;
 pub mod data;
 pub mod error;
