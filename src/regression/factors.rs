@@ -266,6 +266,7 @@ impl FactorParams {
     }
 
     /// Confidence level of the odds-ratio intervals, strictly between 0 and 1 (default 0.95).
+    /// Any other value makes `check` and `fit` fail with [`Error::InvalidParameter`] named `level`.
     pub fn confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
         self
