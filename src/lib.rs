@@ -2,7 +2,6 @@
 #![deny(unsafe_code)]
 
 pub mod classify;
-/// Customer segments (k-means, RFM) and which of them churn more.
 pub mod cluster;
 pub mod data;
 pub mod error;
@@ -20,6 +19,7 @@ pub mod report;
 /// Retention actions: a playbook of actions and a budgeted plan maximising expected saved value.
 pub mod retain;
 pub mod sim;
+pub(crate) mod stats;
 mod time;
 /// Early warning: risk tiers, scoring output for marketing tools, and feature/score drift.
 pub mod warn;

@@ -201,7 +201,7 @@ mod profiles {
             approx::assert_abs_diff_eq!(ci.lower, lo, epsilon = 1e-9);
             approx::assert_abs_diff_eq!(ci.upper, hi, epsilon = 1e-9);
         }
-        assert!(matches!(wilson_interval(1, 2, 1.0), Err(Error::InvalidParameter { name: "confidence", .. })));
+        assert!(matches!(wilson_interval(1, 2, 1.0), Err(Error::InvalidParameter { name: "level", .. })));
     }
 
     #[test]

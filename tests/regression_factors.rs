@@ -262,7 +262,7 @@ fn bad_input_is_a_typed_error() {
     let err = ChurnFactors::params().fit(empty.view(), &names, &[]).unwrap_err();
     assert!(matches!(err, Error::EmptyData { .. }), "{err}");
     let err = ChurnFactors::params().confidence_level(1.0).fit(x.view(), &names, &[true, false, true]).unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { name: "confidence_level", .. }), "{err}");
+    assert!(matches!(err, Error::InvalidParameter { name: "level", .. }), "{err}");
     let err = ChurnFactors::params().l2(-1.0).fit(x.view(), &names, &[true, false, true]).unwrap_err();
     assert!(matches!(err, Error::InvalidParameter { name: "l2", .. }), "{err}");
     let err = DesignMatrix::new(x.clone(), names.clone()).unwrap().without(&["y"]).unwrap_err();

@@ -108,7 +108,7 @@ fn bad_survival_input_is_a_typed_error() {
     let err = KaplanMeier::fit(&[], &[]).unwrap_err();
     assert!(matches!(err, Error::EmptyData { .. }), "{err}");
     let err = KaplanMeier::params().confidence_level(0.0).fit(&[1.0], &[true]).unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { name: "confidence_level", .. }), "{err}");
+    assert!(matches!(err, Error::InvalidParameter { name: "level", .. }), "{err}");
     let err = logrank_test(&[1.0, 2.0], &[true, false], &["a", "a"]).unwrap_err();
     assert!(matches!(err, Error::TooFewGroups { found: 1 }), "{err}");
     let err = logrank_test(&[1.0, 2.0], &[false, false], &["a", "b"]).unwrap_err();

@@ -4,11 +4,11 @@ use std::fmt;
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
 use crate::model::ChurnModel;
+use crate::stats::{check_level, normal_critical};
 
 /// Settings of [`profile_segments`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,7 +20,8 @@ pub struct ProfileParams {
     /// Minimum |standardised difference| for a feature to appear in the label
     /// (0.2 = Cohen's "small" effect).
     pub label_threshold: f64,
-    /// Confidence level of the churn-rate and lift intervals.
+    /// Confidence level of the churn-rate and lift intervals, in (0, 1); an invalid
+    /// value is [`Error::InvalidParameter`] named `level`, as everywhere in the crate.
     pub confidence: f64,
     /// Numeric columns to compare; empty = every numeric column of the matrix.
     pub columns: Vec<String>,
@@ -41,10 +42,7 @@ impl Default for ProfileParams {
 impl ProfileParams {
     /// Validate the settings.
     pub fn check(&self) -> Result<()> {
-        ensure!(
-            self.confidence > 0.0 && self.confidence < 1.0,
-            Error::param("confidence", self.confidence, "must lie strictly between 0 and 1")
-        );
+        check_level(self.confidence)?;
         ensure!(
             self.label_threshold.is_finite() && self.label_threshold >= 0.0,
             Error::param("label_threshold", self.label_threshold, "must be finite and ≥ 0")
@@ -146,16 +144,16 @@ impl fmt::Display for SegmentProfile {
 
 /// Wilson score interval for a binomial proportion (Wilson 1927, JASA 22:209, eq. for
 /// p̃ ± z/(1+z²/n)·√(p̂(1−p̂)/n + z²/4n²)); `(0, 1)` when `n = 0`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] named `level` unless `confidence` is in (0, 1);
+/// [`Error::ShapeMismatch`] if `successes > n`.
 pub fn wilson_interval(successes: usize, n: usize, confidence: f64) -> Result<Interval> {
-    ensure!(
-        confidence > 0.0 && confidence < 1.0,
-        Error::param("confidence", confidence, "must lie strictly between 0 and 1")
-    );
+    let z = normal_critical(confidence)?;
     ensure!(successes <= n, Error::ShapeMismatch { what: "successes vs trials", expected: n, found: successes });
     if n == 0 {
         return Ok(Interval { lower: 0.0, upper: 1.0 });
     }
-    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
     Ok(crate::eval::ab::wilson(crate::eval::ab::ArmCounts { n: n as u64, events: successes as u64 }, z))
 }
 

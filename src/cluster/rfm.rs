@@ -6,21 +6,7 @@
 //! Scores come from average ranks, `score = ⌈5 · rank / n⌉`, so tied values share a
 //! score and the quintiles are as even as the ties allow.
 //!
-//! The named segment follows the R × F "segment map" common in RFM tutorials and
-//! notebooks (regex form: `[1-2][1-2]` hibernating, `[1-2][3-4]` at risk, `[1-2]5`
-//! can't lose them, `3[1-2]` about to sleep, `33` need attention, `[3-4][4-5]` loyal,
-//! `41` promising, `51` new customers, `[4-5][2-3]` potential loyalists, `5[4-5]`
-//! champions), with R = 1, F = 1 split off from *hibernating* as *lost*:
-//!
-//! | R \ F | 1 | 2 | 3 | 4 | 5 |
-//! |---|---|---|---|---|---|
-//! | 5 | new customers | potential loyalists | potential loyalists | champions | champions |
-//! | 4 | promising | potential loyalists | potential loyalists | loyal | loyal |
-//! | 3 | about to sleep | about to sleep | need attention | loyal | loyal |
-//! | 2 | hibernating | hibernating | at risk | at risk | can't lose them |
-//! | 1 | lost | hibernating | at risk | at risk | can't lose them |
-//!
-//! The M score is reported but, as in that grid, does not change the segment.
+//! The named segment follows an R × F grid, given with [`RfmSegment`].
 
 use std::fmt;
 
@@ -30,7 +16,23 @@ use super::profile::{Interval, wilson_interval};
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
 
-/// A classic named RFM segment (see the [module docs](self) for the rule table).
+/// A classic named RFM segment.
+///
+/// The named segment follows the R × F "segment map" common in RFM tutorials and
+/// notebooks (regex form: `[1-2][1-2]` hibernating, `[1-2][3-4]` at risk, `[1-2]5`
+/// can't lose them, `3[1-2]` about to sleep, `33` need attention, `[3-4][4-5]` loyal,
+/// `41` promising, `51` new customers, `[4-5][2-3]` potential loyalists, `5[4-5]`
+/// champions), with R = 1, F = 1 split off from *hibernating* as *lost*:
+///
+/// | R \ F | 1 | 2 | 3 | 4 | 5 |
+/// |---|---|---|---|---|---|
+/// | 5 | new customers | potential loyalists | potential loyalists | champions | champions |
+/// | 4 | promising | potential loyalists | potential loyalists | loyal | loyal |
+/// | 3 | about to sleep | about to sleep | need attention | loyal | loyal |
+/// | 2 | hibernating | hibernating | at risk | at risk | can't lose them |
+/// | 1 | lost | hibernating | at risk | at risk | can't lose them |
+///
+/// The M score is reported but, as in that grid, does not change the segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RfmSegment {

@@ -48,12 +48,12 @@ use std::fmt;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::inference::{
-    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, critical_value, inverse_spd, is_constant,
-    screen_collinearity, two_sided_p,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, inverse_spd, is_constant, screen_collinearity,
 };
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
 use crate::linalg::{cholesky_solve, cholesky_with_jitter};
+use crate::stats::{check_level, normal_critical, two_sided_normal_p};
 
 /// Model name used in errors.
 const MODEL: &str = "churn_factors";
@@ -266,6 +266,7 @@ impl FactorParams {
     }
 
     /// Confidence level of the odds-ratio intervals, strictly between 0 and 1 (default 0.95).
+    /// Any other value makes `check` and `fit` fail with [`Error::InvalidParameter`] named `level`.
     pub fn confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
         self
@@ -294,7 +295,7 @@ impl FactorParams {
     /// Validate the settings.
     pub fn check(&self) -> Result<ValidFactorParams> {
         ensure!(self.l2.is_finite() && self.l2 >= 0.0, Error::param("l2", self.l2, "must be a finite number ≥ 0"));
-        critical_value(self.confidence_level)?;
+        check_level(self.confidence_level)?;
         ensure!(self.max_iterations > 0, Error::param("max_iterations", self.max_iterations, "must be at least 1"));
         ensure!(
             self.tolerance.is_finite() && self.tolerance > 0.0,
@@ -447,7 +448,7 @@ impl ValidFactorParams {
             warnings.push(FactorWarning::Separation { rows_at_bounds: at_bounds, complete: at_bounds == n, columns });
         }
 
-        let crit = critical_value(params.confidence_level)?;
+        let crit = normal_critical(params.confidence_level)?;
         let make_term = |name: &str, idx: usize, vif: Option<f64>| {
             let coefficient = estimate[idx];
             let std_error = covariance[[idx, idx]].max(0.0).sqrt();
@@ -457,7 +458,7 @@ impl ValidFactorParams {
                 coefficient,
                 std_error,
                 z,
-                p_value: two_sided_p(z),
+                p_value: two_sided_normal_p(z),
                 odds_ratio: coefficient.exp(),
                 odds_ratio_low: (coefficient - crit * std_error).exp(),
                 odds_ratio_high: (coefficient + crit * std_error).exp(),

@@ -1,7 +1,8 @@
-//! Shared pieces of the regression fits: Wald inference (normal and
-//! chi-square tail probabilities), column standardisation, and the
-//! collinearity screen that [`factors`](super::factors) and
-//! [`survival`](super::survival) run before fitting.
+//! Shared pieces of the regression fits: finiteness checks, column
+//! standardisation, and the collinearity screen that [`factors`](super::factors)
+//! and [`survival`](super::survival) run before fitting. Their Wald inference
+//! (normal and chi-square tail probabilities, critical values) comes from
+//! `crate::stats`.
 
 use ndarray::{Array1, Array2, ArrayView2};
 
@@ -24,37 +25,6 @@ pub(crate) fn column_range(col: ndarray::ArrayView1<'_, f64>) -> f64 {
         return 0.0;
     }
     col.fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - col.fold(f64::INFINITY, |m, &v| m.min(v))
-}
-
-/// Two-sided p-value of a standard normal statistic, `erfc(|z|/√2)` (accurate far into the tail).
-pub(crate) fn two_sided_p(z: f64) -> f64 {
-    statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
-}
-
-/// Standard normal quantile `Φ⁻¹(p)` for `p` in (0, 1).
-pub(crate) fn normal_quantile(p: f64) -> f64 {
-    // Φ⁻¹(p) = −√2·erfc⁻¹(2p) (Abramowitz & Stegun 7.1.2 with 26.2.2).
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
-}
-
-/// Upper tail `P(χ²_df > x)` as the regularised upper incomplete gamma `Q(df/2, x/2)`.
-pub(crate) fn chi2_sf(x: f64, df: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    if x.is_infinite() {
-        return 0.0;
-    }
-    statrs::function::gamma::checked_gamma_ur(0.5 * df, 0.5 * x).unwrap_or(f64::NAN)
-}
-
-/// Check a confidence level (strictly between 0 and 1) and return the two-sided normal critical value.
-pub(crate) fn critical_value(level: f64) -> Result<f64> {
-    ensure!(
-        level.is_finite() && level > 0.0 && level < 1.0,
-        Error::param("confidence_level", level, "must be strictly between 0 and 1 (e.g. 0.95)")
-    );
-    Ok(normal_quantile(0.5 + 0.5 * level))
 }
 
 /// Error naming the first non-finite value of `x`.
@@ -183,20 +153,7 @@ pub(crate) fn inverse_spd(a: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::{assert_abs_diff_eq, assert_relative_eq};
     use ndarray::array;
-
-    #[test]
-    fn normal_and_chi_square_tails_match_tables() {
-        // Φ⁻¹(0.975) = 1.959963984540054 (scipy.stats.norm.ppf(0.975)).
-        assert_abs_diff_eq!(normal_quantile(0.975), 1.959963984540054, epsilon = 1e-12);
-        // 2·(1 − Φ(1.96)) = 0.04999579029644087 (scipy.stats.norm.sf(1.96)*2); statrs' erfc is
-        // good to ~1e-10 relative, far below what a p-value needs.
-        assert_relative_eq!(two_sided_p(-1.96), 0.04999579029644087, max_relative = 1e-9);
-        // P(χ²₂ > x) = e^{−x/2} exactly.
-        assert_abs_diff_eq!(chi2_sf(3.0, 2.0), (-1.5f64).exp(), epsilon = 1e-14);
-        assert_eq!(chi2_sf(0.0, 1.0), 1.0);
-    }
 
     #[test]
     fn screen_flags_a_duplicate_column_and_names_its_twin() {

@@ -6,9 +6,9 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::dist::{check_level, t_isf, two_sided_t_p};
 use super::proportions::{Interval, percent, percent_level, signed_percent, write_p};
 use crate::error::{Error, Result, ensure};
+use crate::stats::{check_level, t_isf, two_sided_t_p};
 
 /// One arm of a cluster-randomised experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

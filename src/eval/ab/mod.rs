@@ -45,7 +45,6 @@
 
 mod assign;
 mod cluster;
-mod dist;
 mod power;
 mod proportions;
 mod sequential;

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dist::{check_alpha, norm_cdf, norm_isf, norm_sf};
 use crate::error::{Error, Result, ensure};
+use crate::stats::{check_alpha, norm_cdf, norm_isf, norm_sf};
 
 /// Design of a two-arm churn experiment for power calculations: the control arm's
 /// churn rate, the two-sided significance level and the allocation ratio.

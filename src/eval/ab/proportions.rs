@@ -5,8 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use statrs::function::factorial::ln_binomial;
 
-use super::dist::{normal_critical, two_sided_normal_p};
 use crate::error::{Error, Result, ensure};
+use crate::stats::{chi2_1_sf, normal_critical, two_sided_normal_p};
 
 /// Customers and events (churners) in one arm of an experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,9 +216,9 @@ pub fn compare(control: ArmCounts, treatment: ArmCounts, level: f64) -> Result<P
         z,
         z_p_value,
         chi_square,
-        chi_square_p_value: chi_square_sf(chi_square),
+        chi_square_p_value: chi2_1_sf(chi_square),
         chi_square_yates,
-        chi_square_yates_p_value: chi_square_sf(chi_square_yates),
+        chi_square_yates_p_value: chi2_1_sf(chi_square_yates),
         fisher_p_value,
         min_expected_count,
         small_sample,
@@ -291,11 +291,6 @@ fn katz_log_interval(control: ArmCounts, treatment: ArmCounts, z: f64) -> (Inter
     let se = (1.0 / xt - 1.0 / nt + 1.0 / xc - 1.0 / nc).max(0.0).sqrt();
     let log_rr = (xt / nt).ln() - (xc / nc).ln();
     (Interval { lower: (log_rr - z * se).exp(), upper: (log_rr + z * se).exp() }, adjusted)
-}
-
-/// p-value of a chi-square statistic with one degree of freedom: P(χ²₁ > x) = 2(1 − Φ(√x)).
-pub(crate) fn chi_square_sf(x: f64) -> f64 {
-    two_sided_normal_p(x.max(0.0).sqrt())
 }
 
 /// The 2×2 table: rows treatment/control, columns events/non-events.

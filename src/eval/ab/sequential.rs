@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::dist::{check_alpha, norm_cdf, norm_isf, norm_pdf, norm_sf, two_sided_normal_p};
 use super::power::bisect;
 use super::proportions::ProportionComparison;
 use crate::error::{Error, Result, ensure};
+use crate::stats::{check_alpha, norm_cdf, norm_isf, norm_pdf, norm_sf, two_sided_normal_p};
 
 /// A plan of `K` interim looks with two-sided O'Brien–Fleming-type boundaries from
 /// the Lan–DeMets alpha-spending function.

@@ -6,11 +6,9 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::dist::normal_critical;
-use super::proportions::{
-    ArmCounts, Interval, ProportionComparison, chi_square_sf, compare, percent_level, signed_percent, write_p,
-};
+use super::proportions::{ArmCounts, Interval, ProportionComparison, compare, percent_level, signed_percent, write_p};
 use crate::error::{Error, Result, ensure};
+use crate::stats::{chi2_1_sf, normal_critical};
 
 /// Counts of one stratum (risk tier, segment, region).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,9 +150,9 @@ pub fn compare_stratified(strata: &[StratumCounts], level: f64) -> Result<Strati
         odds_ratio,
         odds_ratio_ci: log_interval(odds_ratio, log_or_se, z),
         cmh_statistic,
-        cmh_p_value: chi_square_sf(cmh_statistic),
+        cmh_p_value: chi2_1_sf(cmh_statistic),
         cmh_statistic_corrected,
-        cmh_p_value_corrected: chi_square_sf(cmh_statistic_corrected),
+        cmh_p_value_corrected: chi2_1_sf(cmh_statistic_corrected),
     })
 }
 

@@ -265,7 +265,7 @@ impl FittedGammaGamma {
         self.independence.as_ref()
     }
 
-    /// Mean order value in the population, E[Z] = p v / (q − 1); needs q > 1.
+    /// Mean order value in the population, `E[Z] = p v / (q − 1)`; needs q > 1.
     pub fn population_mean(&self) -> Result<f64> {
         ensure!(self.q > 1.0, Error::param("q", self.q, "the mean spend is infinite unless q > 1"));
         Ok(self.p * self.v / (self.q - 1.0))

@@ -62,8 +62,8 @@ impl ClvParams {
 
 /// Discounted value of one customer's purchases over the horizon.
 ///
-/// CLV = Σ_{i=1..H} E[M] · (E[Y(i·f)] − E[Y((i−1)·f)]) / (1+d)^i, with E[Y(t)] the
-/// BG/NBD conditional expectation (Fader, Hardie & Lee 2005, eq. 10), E[M] the
+/// `CLV = Σ_{i=1..H} E[M] · (E[Y(i·f)] − E[Y((i−1)·f)]) / (1+d)^i`, with `E[Y(t)]` the
+/// BG/NBD conditional expectation (Fader, Hardie & Lee 2005, eq. 10), `E[M]` the
 /// Gamma–Gamma expected order value (note 025, eq. 5), f time units per month
 /// and d the monthly discount rate (as lifetimes' `_customer_lifetime_value`).
 pub fn customer_clv(

@@ -10,9 +10,9 @@ use crate::error::{Error, Result, ensure};
 use crate::linalg::{cholesky_solve, cholesky_with_jitter};
 use crate::regression::factors::{DesignMatrix, format_level, format_p};
 use crate::regression::inference::{
-    ColumnScale, DIVERGENT_SPREAD, check_finite, chi2_sf, column_range, critical_value, inverse_spd,
-    screen_collinearity, two_sided_p,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, inverse_spd, screen_collinearity,
 };
+use crate::stats::{check_level, chi2_sf, normal_critical, two_sided_normal_p};
 
 /// Model name used in errors.
 const MODEL: &str = "cox_ph";
@@ -94,6 +94,7 @@ impl CoxParams {
     }
 
     /// Confidence level of the hazard-ratio intervals, strictly between 0 and 1 (default 0.95).
+    /// Any other value makes `check` and `fit` fail with [`Error::InvalidParameter`] named `level`.
     pub fn confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
         self
@@ -114,7 +115,7 @@ impl CoxParams {
     /// Validate the settings.
     pub fn check(&self) -> Result<ValidCoxParams> {
         ensure!(self.l2.is_finite() && self.l2 >= 0.0, Error::param("l2", self.l2, "must be a finite number ≥ 0"));
-        critical_value(self.confidence_level)?;
+        check_level(self.confidence_level)?;
         ensure!(self.max_iterations > 0, Error::param("max_iterations", self.max_iterations, "must be at least 1"));
         ensure!(
             self.tolerance.is_finite() && self.tolerance > 0.0,
@@ -390,7 +391,7 @@ impl ValidCoxParams {
         let (correct, tied, pairs) = concordance_counts(durations, &scores, events);
         let concordance = if pairs > 0 { (correct as f64 + tied as f64 / 2.0) / pairs as f64 } else { f64::NAN };
 
-        let crit = critical_value(params.confidence_level)?;
+        let crit = normal_critical(params.confidence_level)?;
         let terms = (0..p)
             .map(|j| {
                 let coefficient = beta[j];
@@ -401,7 +402,7 @@ impl ValidCoxParams {
                     coefficient,
                     std_error,
                     z,
-                    p_value: two_sided_p(z),
+                    p_value: two_sided_normal_p(z),
                     hazard_ratio: coefficient.exp(),
                     hazard_ratio_low: (coefficient - crit * std_error).exp(),
                     hazard_ratio_high: (coefficient + crit * std_error).exp(),

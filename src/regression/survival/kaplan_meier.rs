@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result, ensure};
-use crate::regression::inference::critical_value;
+use crate::stats::{check_level, normal_critical};
 
 /// Check `(duration, event)` data: equal lengths, at least one subject, finite
 /// durations ≥ 0. Returns the subject indices sorted by duration (stable).
@@ -36,6 +36,7 @@ impl Default for KaplanMeierParams {
 
 impl KaplanMeierParams {
     /// Confidence level of the pointwise intervals, strictly between 0 and 1 (default 0.95).
+    /// Any other value makes `check` and `fit` fail with [`Error::InvalidParameter`] named `level`.
     pub fn confidence_level(mut self, level: f64) -> Self {
         self.confidence_level = level;
         self
@@ -43,7 +44,7 @@ impl KaplanMeierParams {
 
     /// Validate the settings.
     pub fn check(&self) -> Result<()> {
-        critical_value(self.confidence_level).map(|_| ())
+        check_level(self.confidence_level)
     }
 
     /// Estimate the survival curve from one duration and one event flag per subject
@@ -51,7 +52,7 @@ impl KaplanMeierParams {
     ///
     /// Errors: lengths differ, no subjects, a duration that is not finite or is negative.
     pub fn fit(&self, durations: &[f64], events: &[bool]) -> Result<KaplanMeier> {
-        let z = critical_value(self.confidence_level)?;
+        let z = normal_critical(self.confidence_level)?;
         let order = check_survival_data(durations, events)?;
         let n = durations.len();
         // Timeline: 0 and every distinct duration (lifelines' event table).

@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2};
 use super::kaplan_meier::check_survival_data;
 use crate::error::{Error, Result, ensure};
 use crate::linalg::{cholesky, cholesky_solve};
-use crate::regression::inference::chi2_sf;
+use crate::stats::chi2_sf;
 
 /// Result of a log-rank test across groups.
 #[derive(Clone, Debug, PartialEq)]
