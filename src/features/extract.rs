@@ -479,7 +479,38 @@ impl FeatureSpec {
     ///
     /// Errors: invalid spec, or [`Error::EmptyData`] if no customer is eligible.
     pub fn extract(&self, log: &EventLog, snapshot: &Snapshot) -> Result<FeatureMatrix> {
-        let rows = self.eligible_customers(log, snapshot);
+        self.extract_eligible(log, snapshot).map(|(_, features)| features)
+    }
+
+    /// The eligible customers' log indices and features, in one pass over the log:
+    /// each history is read once, while it is in cache, for both the eligibility test
+    /// and the features (two passes cost a third more on 20,000 simulated customers).
+    fn extract_eligible(&self, log: &EventLog, snapshot: &Snapshot) -> Result<(Vec<usize>, FeatureMatrix)> {
+        let names = self.numeric_names(snapshot)?;
+        let windows = self.sorted_windows();
+        let cuts = Cuts::new(snapshot, &windows, self.families.trend);
+        let width = names.len();
+        // Small enough that a chunk's buffer (64 rows × 58 features) stays below malloc's mmap threshold.
+        const CHUNK: usize = 64;
+        let parts: Vec<(Vec<usize>, Vec<f64>)> = (0..log.n_customers().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (mut rows, mut values) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK * width));
+                let mut bounds = Bounds::default();
+                for i in c * CHUNK..((c + 1) * CHUNK).min(log.n_customers()) {
+                    let history: History<'_, VisitEntry, InteractionEntry> = log.events(i).into();
+                    if self.eligible(&history, snapshot) {
+                        rows.push(i);
+                        let start = values.len();
+                        values.resize(start + width, 0.0);
+                        let row = &mut values[start..];
+                        self.compute(&history, snapshot, &windows, &cuts, &mut bounds, &mut Values { row, next: 0 });
+                    }
+                }
+                (rows, values)
+            })
+            .collect();
+        let rows: Vec<usize> = parts.iter().flat_map(|(r, _)| r.iter().copied()).collect();
         ensure!(
             !rows.is_empty(),
             Error::EmptyData {
@@ -489,7 +520,13 @@ impl FeatureSpec {
                 )
             }
         );
-        self.extract_rows(log, snapshot, &rows)
+        let mut values: Vec<f64> = Vec::with_capacity(rows.len() * width);
+        for (_, part) in &parts {
+            values.extend_from_slice(part);
+        }
+        let customers: Vec<&Customer> = rows.iter().map(|&i| &log.customers()[i]).collect();
+        let features = self.assemble(&customers, names, values)?;
+        Ok((rows, features))
     }
 
     /// Features of one customer at `snapshot`, whether eligible or not.
@@ -536,19 +573,23 @@ impl FeatureSpec {
                 },
             );
         }
-        let numeric = Array2::from_shape_vec((histories.len(), width), values)
+        let customers: Vec<&Customer> = histories.iter().map(|h| h.customer).collect();
+        self.assemble(&customers, names, values)
+    }
+
+    /// A feature matrix from row-major numeric `values` of `customers` (profiles give
+    /// the ids and the categorical columns).
+    fn assemble(&self, customers: &[&Customer], names: Vec<String>, values: Vec<f64>) -> Result<FeatureMatrix> {
+        let numeric = Array2::from_shape_vec((customers.len(), names.len()), values)
             .map_err(|e| Error::EmptyData { context: format!("feature matrix shape: {e}") })?;
-        let ids: Vec<CustomerId> = histories.iter().map(|h| h.customer.id.clone()).collect();
+        let ids: Vec<CustomerId> = customers.iter().map(|c| c.id.clone()).collect();
         let categorical = if self.families.profile {
             vec![
-                CategoricalColumn::from_values(
-                    "gender",
-                    histories.iter().map(|h| h.customer.gender.map(|g| g.as_str())),
-                ),
-                CategoricalColumn::from_values("region", histories.iter().map(|h| h.customer.region.as_deref())),
+                CategoricalColumn::from_values("gender", customers.iter().map(|c| c.gender.map(|g| g.as_str()))),
+                CategoricalColumn::from_values("region", customers.iter().map(|c| c.region.as_deref())),
                 CategoricalColumn::from_values(
                     "acquisition_channel",
-                    histories.iter().map(|h| h.customer.acquisition_channel.as_deref()),
+                    customers.iter().map(|c| c.acquisition_channel.as_deref()),
                 ),
             ]
         } else {
@@ -581,17 +622,7 @@ impl FeatureSpec {
                 data_end: data_end.to_string()
             }
         );
-        let rows = self.eligible_customers(log, snapshot);
-        ensure!(
-            !rows.is_empty(),
-            Error::EmptyData {
-                context: format!(
-                    "no customer is eligible (active within {}) at {}",
-                    self.churn.active_within, snapshot.as_of
-                )
-            }
-        );
-        let features = self.extract_rows(log, snapshot, &rows)?;
+        let (rows, features) = self.extract_eligible(log, snapshot)?;
         LabeledMatrix::new(features, self.labels_for_rows(log, snapshot, &rows))
     }
 

@@ -32,8 +32,14 @@ impl CategoricalColumn {
             .map(|v| {
                 v.map(|s| {
                     let s = s.as_ref();
-                    match lookup.get(s) {
-                        Some(&c) => c,
+                    // Profile columns have a handful of levels: a scan beats hashing each value.
+                    let found = if levels.len() <= 16 {
+                        levels.iter().position(|l| l == s).map(|c| c as u32)
+                    } else {
+                        lookup.get(s).copied()
+                    };
+                    match found {
+                        Some(c) => c,
                         None => {
                             let c = levels.len() as u32;
                             levels.push(s.to_string());
@@ -75,6 +81,11 @@ impl CategoricalColumn {
     /// Iterate over the values.
     pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
         self.codes.iter().map(|c| c.and_then(|c| self.levels.get(c as usize)).map(String::as_str))
+    }
+
+    /// Dictionary codes per row (`None` = missing), indices into [`levels`](Self::levels).
+    pub(crate) fn codes(&self) -> &[Option<u32>] {
+        &self.codes
     }
 
     fn select(&self, rows: &[usize]) -> Self {
@@ -123,8 +134,11 @@ impl FeatureMatrix {
         for name in numeric_names.iter().map(String::as_str).chain(categorical.iter().map(|c| c.name())) {
             ensure!(seen.insert(name), Error::param("feature name", name, "appears twice"));
         }
-        for ((row, col), &v) in numeric.indexed_iter() {
-            ensure!(!v.is_infinite(), Error::NonFinite { column: numeric_names[col].clone(), row, value: v });
+        if let Some(k) = numeric.iter().position(|v| v.is_infinite()) {
+            let (row, col) = (k / numeric.ncols().max(1), k % numeric.ncols().max(1));
+            let value = numeric.get((row, col)).copied().unwrap_or(f64::INFINITY);
+            let column = numeric_names.get(col).cloned().unwrap_or_default();
+            return Err(Error::NonFinite { column, row, value });
         }
         Ok(FeatureMatrix { customer_ids, numeric_names, numeric, categorical })
     }

@@ -48,6 +48,8 @@ fn format_value(v: f64) -> String {
 #[derive(Clone, Debug)]
 pub(crate) struct ReasonIndex {
     names: Vec<String>,
+    /// Position of each name in alphabetical order (ties between equal contributions).
+    name_rank: Vec<usize>,
     numeric: Vec<Option<usize>>,
     categorical: Vec<Option<usize>>,
 }
@@ -135,7 +137,13 @@ impl FittedModel {
         let numeric = names.iter().map(|n| data.numeric_index(n)).collect();
         let categorical =
             names.iter().map(|n| data.categorical().iter().position(|c| c.name() == n.as_str())).collect();
-        ReasonIndex { names, numeric, categorical }
+        let mut alphabetical: Vec<usize> = (0..names.len()).collect();
+        alphabetical.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut name_rank = vec![0; names.len()];
+        for (rank, &i) in alphabetical.iter().enumerate() {
+            name_rank[i] = rank;
+        }
+        ReasonIndex { names, name_rank, numeric, categorical }
     }
 
     /// The `k` inputs with the largest summed design-column `contributions` of row `row`
@@ -161,14 +169,20 @@ impl FittedModel {
             }
         }
         let totals = &*totals;
-        let order = |&a: &usize, &b: &usize| totals[b].total_cmp(&totals[a]).then(index.names[a].cmp(&index.names[b]));
+        // Largest contribution first, ties by name (compared through precomputed ranks).
+        let before = |a: usize, b: usize| {
+            totals[a].total_cmp(&totals[b]).then(index.name_rank[b].cmp(&index.name_rank[a])).is_gt()
+        };
+        // Top k by insertion into a short sorted list: k is small (a handful of reasons).
         best.clear();
-        best.extend(0..totals.len());
-        if k < best.len() {
-            best.select_nth_unstable_by(k - 1, order);
+        for i in 0..totals.len() {
+            if best.len() == k && best.last().is_some_and(|&last| !before(i, last)) {
+                continue;
+            }
+            let at = best.partition_point(|&b| before(b, i));
+            best.insert(at, i);
             best.truncate(k);
         }
-        best.sort_by(order);
         best.iter()
             .map(|&i| {
                 let value =

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, ensure};
@@ -317,49 +318,72 @@ impl Preprocessor {
     /// [`Error::UnknownCategory`] for an unseen category under the `Error` policy.
     pub fn transform(&self, data: &FeatureMatrix) -> Result<Array2<f64>> {
         let n = data.n_rows();
-        let mut out = Array2::<f64>::zeros((n, self.output_names.len()));
+        let width = self.output_names.len();
         let x = data.numeric();
         let clip = self.params.clip.unwrap_or(f64::INFINITY);
-        let mut col = 0;
-        let mut indicator_sources = Vec::new();
+        // Where each output column reads from, resolved once; rows are then filled in
+        // order (row-major, like the output) and in parallel.
+        let mut numeric = Vec::with_capacity(self.numeric.len());
+        let mut indicators = Vec::new();
         for p in &self.numeric {
             let j = data.numeric_index(&p.name).ok_or_else(|| Error::MissingFeature { name: p.name.clone() })?;
-            for (r, &v) in x.column(j).iter().enumerate() {
-                // With `Impute::Keep` there is no fill: NaN stays NaN through scaling and clipping.
-                let v = if v.is_nan() { p.fill.unwrap_or(f64::NAN) } else { v };
-                out[[r, col]] = ((v - p.center) / p.scale).clamp(-clip, clip);
-            }
+            // With `Impute::Keep` there is no fill: NaN stays NaN through scaling and clipping.
+            numeric.push((j, p.fill.unwrap_or(f64::NAN), p.center, p.scale));
             if p.indicator {
-                indicator_sources.push(j);
+                indicators.push(j);
             }
-            col += 1;
         }
-        for j in indicator_sources {
-            for (r, &v) in x.column(j).iter().enumerate() {
-                out[[r, col]] = if v.is_nan() { 1.0 } else { 0.0 };
-            }
-            col += 1;
-        }
+        let mut categorical = Vec::with_capacity(self.categorical.len());
+        let mut col = numeric.len() + indicators.len();
         for c in &self.categorical {
             let column =
                 data.categorical_column(&c.name).ok_or_else(|| Error::MissingFeature { name: c.name.clone() })?;
             let index: HashMap<&str, usize> = c.levels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-            for (r, value) in column.iter().enumerate() {
-                match value {
-                    Some(v) => match index.get(v) {
-                        Some(&i) => out[[r, col + i]] = 1.0,
-                        None if self.params.unknown_category == UnknownCategory::Error => {
-                            return Err(Error::UnknownCategory { column: c.name.clone(), value: v.to_string() });
-                        }
-                        None => {}
-                    },
-                    None if c.missing_column => out[[r, col + c.levels.len()]] = 1.0,
-                    None => {}
+            // The column's levels are the values present, in order of first appearance, so the
+            // first unknown level is the first unknown value in row order.
+            let mut output_of_code = Vec::with_capacity(column.levels().len());
+            for level in column.levels() {
+                match index.get(level.as_str()) {
+                    Some(&i) => output_of_code.push(Some(col + i)),
+                    None if self.params.unknown_category == UnknownCategory::Error => {
+                        return Err(Error::UnknownCategory { column: c.name.clone(), value: level.clone() });
+                    }
+                    None => output_of_code.push(None),
                 }
             }
+            let missing = c.missing_column.then_some(col + c.levels.len());
+            categorical.push((column.codes(), output_of_code, missing));
             col += c.levels.len() + usize::from(c.missing_column);
         }
-        Ok(out)
+        let mut out = vec![0.0; n * width];
+        if width > 0 {
+            out.par_chunks_mut(width).enumerate().with_min_len(256).for_each(|(r, row)| {
+                let xr = x.row(r);
+                for (slot, &(j, fill, center, scale)) in row.iter_mut().zip(&numeric) {
+                    let v = xr[j];
+                    let v = if v.is_nan() { fill } else { v };
+                    *slot = ((v - center) / scale).clamp(-clip, clip);
+                }
+                for (slot, &j) in row[numeric.len()..].iter_mut().zip(&indicators) {
+                    *slot = if xr[j].is_nan() { 1.0 } else { 0.0 };
+                }
+                for (codes, output_of_code, missing) in &categorical {
+                    let target = match codes.get(r).copied().flatten() {
+                        Some(code) => output_of_code.get(code as usize).copied().flatten(),
+                        None => *missing,
+                    };
+                    if let Some(slot) = target.and_then(|o| row.get_mut(o)) {
+                        *slot = 1.0;
+                    }
+                }
+            });
+        }
+        let len = out.len();
+        Array2::from_shape_vec((n, width), out).map_err(|_| Error::ShapeMismatch {
+            what: "transformed values",
+            expected: n * width,
+            found: len,
+        })
     }
 }
 
