@@ -46,7 +46,8 @@ fn trapezoid(points: &[(f64, f64)]) -> f64 {
 /// the Mann–Whitney statistic (Fawcett 2006, "An introduction to ROC analysis", Alg. 2).
 ///
 /// # Errors
-/// [`Error::EmptyData`], [`Error::ShapeMismatch`], [`Error::NonFinite`], [`Error::SingleClass`].
+/// [`Error::EmptyData`](crate::Error::EmptyData), [`Error::ShapeMismatch`](crate::Error::ShapeMismatch),
+/// [`Error::NonFinite`](crate::Error::NonFinite), [`Error::SingleClass`](crate::Error::SingleClass).
 pub fn roc_points(labels: &[bool], scores: &[f64]) -> Result<CurvePoints> {
     let Counts { steps, positives: p, negatives: n } = cumulative_counts(labels, scores)?;
     let mut points = vec![(0.0, 0.0)];

@@ -1,14 +1,14 @@
 //! Retention actions: spend a budget where it saves the most customer value.
 //!
-//! Sits after [`warn`](crate::warn): a [`Playbook`](crate::retain::Playbook) maps a
+//! Sits after [`warn`](crate::warn): a [`Playbook`] maps a
 //! scored customer's tier, top reasons and segment to actions
-//! ([`ActionKind`](crate::retain::ActionKind): discount, care message, support call,
+//! ([`ActionKind`]: discount, care message, support call,
 //! feedback ticket), each with a cost and an expected uplift.
 //! [`Playbook::plan`](crate::retain::Playbook::plan) picks at most one action per
 //! customer maximising `P(churn) × CLV × uplift − cost` within a budget
-//! ([`select_greedy`](crate::retain::select_greedy), checked against
-//! [`select_exact`](crate::retain::select_exact)).
-//! [`reason_summary`](crate::retain::reason_summary) ranks churn reasons across the
+//! ([`select_greedy`], checked against
+//! [`select_exact`]).
+//! [`reason_summary`] ranks churn reasons across the
 //! at-risk population for product teams.
 
 mod playbook;

@@ -1,11 +1,11 @@
 //! Early warning: score a population into risk tiers and watch the model's health.
 //!
-//! Sits after [`pipeline`](crate::pipeline): a [`Scorer`](crate::warn::Scorer) turns a fitted
+//! Sits after [`pipeline`](crate::pipeline): a [`Scorer`] turns a fitted
 //! pipeline's per-customer probabilities and reasons into the shape marketing
 //! tools use (0–100 risk score, tier, percentile, change since the previous run);
-//! [`drift`](crate::warn::drift) compares the live population with the training data feature by
-//! feature (PSI and Kolmogorov–Smirnov); a [`Monitor`](crate::warn::Monitor) watches
-//! customers event by event and raises [`Alert`](crate::warn::Alert)s with reasons. The [`retain`](crate::retain) module
+//! [`drift`] compares the live population with the training data feature by
+//! feature (PSI and Kolmogorov–Smirnov); a [`Monitor`] watches
+//! customers event by event and raises [`Alert`]s with reasons. The [`retain`](crate::retain) module
 //! turns the scored population into retention actions.
 
 mod drift;
