@@ -107,8 +107,9 @@ fn main() -> Result<()> {
         apply_seconds += clock.elapsed().as_secs_f64();
         monitor.tick(end)?;
         let clock = Instant::now();
-        rescored += monitor.n_dirty();
+        let scored_before = monitor.stats().rescored;
         let alerts = monitor.rescore_dirty()?;
+        rescored += (monitor.stats().rescored - scored_before) as usize;
         rescore_seconds += clock.elapsed().as_secs_f64();
         for a in &alerts {
             for t in &a.triggers {
@@ -130,7 +131,7 @@ fn main() -> Result<()> {
     println!("\nalert triggers over {days} days: {}", causes.join(", "));
     let stats = monitor.stats();
     println!(
-        "{} events applied ({:.2} M/s incl. validation), {} rescorings ({:.0} k customers/s incl. reasons), {} alerts, {} repeats held back by the cool-down",
+        "{} events applied ({:.2} M/s incl. validation), {} customers scored ({:.0} k/s incl. features, reasons and detectors), {} alerts, {} repeats held back by the cool-down",
         applied,
         applied as f64 / apply_seconds.max(1e-9) / 1e6,
         rescored,
@@ -148,9 +149,6 @@ fn main() -> Result<()> {
     let scoring = monitor.scoring(&ScorerConfig::default(), None)?;
     let plan = playbook()?.plan(scoring.customers(), &values, budget)?;
     println!("\nretention plan at {} for a budget of {budget:.0}:\n{plan}", scoring.as_of());
-    for (kind, n, cost) in plan.by_kind() {
-        println!("  {kind:16} {n:5} customers  cost {cost:8.1}");
-    }
     for a in plan.assignments.iter().take(5) {
         println!(
             "  {}  {:20} p={:.2} clv={:6.0} EV={:6.1}",
