@@ -725,7 +725,12 @@ impl Monitor {
     pub fn rescore_dirty(&mut self) -> Result<Vec<Alert>> {
         let now = self.clock()?;
         let lookback_start = now - self.state.settings.lookback;
-        self.state.customers.par_iter_mut().filter(|c| c.dirty).for_each(|c| c.window.expire(lookback_start));
+        let forget_before = now.unix_seconds() - self.state.config.late_tolerance_seconds;
+        self.state.customers.par_iter_mut().filter(|c| c.dirty).for_each(|c| {
+            c.window.expire(lookback_start);
+            // Ids older than the tolerance can no longer be resent (they would be late).
+            c.seen.retain(|&(_, t)| t.unix_seconds() >= forget_before);
+        });
         let dirty: Vec<usize> = (0..self.state.customers.len()).filter(|&i| self.state.customers[i].dirty).collect();
         let rows = self.eligible(now, dirty.iter().copied())?;
         let scores = if rows.is_empty() {
