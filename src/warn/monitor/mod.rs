@@ -336,7 +336,8 @@ impl Monitor {
         self
     }
 
-    /// A monitor continuing from a checkpoint.
+    /// A monitor continuing from a checkpoint. The playbook is configuration, not
+    /// state: set it again with [`with_playbook`](Self::with_playbook).
     ///
     /// Errors: [`Error::Checkpoint`] if the state was made with other pipeline
     /// settings, by another format version, or names a customer twice.
