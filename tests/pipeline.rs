@@ -266,3 +266,31 @@ fn alias_profile_merge_does_not_depend_on_arrival_order() {
     assert!(alias_first.report().is_clean(), "{}", alias_first.report());
     assert_eq!(alias_first.customers(), canonical_first.customers());
 }
+
+#[test]
+fn reasons_are_the_largest_summed_contributions_ties_by_name() {
+    // Reference: the explanation's named design-column contributions, summed per input by hand,
+    // fully sorted (largest first, then by name) — what the fast top-k must reproduce.
+    let (pop, fitted) = fitted();
+    let log = EventLog::from_source(pop.records()).unwrap();
+    let settings = fitted.settings();
+    let features = settings.features.extract(&log, &settings.snapshot(score_date()).unwrap()).unwrap();
+    let model = fitted.model();
+    let inputs = model.preprocessor().input_names();
+    let sources = model.preprocessor().output_sources();
+    for row in (0..features.n_rows()).step_by(7) {
+        let e = model.explain(&features, row).unwrap();
+        let mut totals = vec![0.0; inputs.len()];
+        for (c, &src) in e.contributions.iter().zip(sources) {
+            totals[src] += c.contribution;
+        }
+        let mut expected: Vec<(f64, &str)> = totals.iter().copied().zip(inputs.iter().map(String::as_str)).collect();
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        for k in [1, 3, inputs.len()] {
+            let got: Vec<(f64, String)> =
+                model.reasons(&features, row, k).unwrap().into_iter().map(|r| (r.contribution, r.feature)).collect();
+            let want: Vec<(f64, String)> = expected.iter().take(k).map(|&(c, n)| (c, n.to_string())).collect();
+            assert_eq!(got, want, "row {row}, k {k}");
+        }
+    }
+}
