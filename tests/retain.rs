@@ -269,3 +269,18 @@ fn selection_handles_arbitrary_customer_indices() {
         assert_abs_diff_eq!(s.total_value, 11.0, epsilon = 1e-12);
     }
 }
+
+#[test]
+fn lifetime_values_come_from_a_clv_summary_in_its_order() {
+    use churnguard::regression::clv::RfmSummary;
+    let ids = vec![CustomerId::new("a"), CustomerId::new("b")];
+    let summary = RfmSummary::new(ids, vec![2, 0], vec![10.0, 0.0], vec![20.0, 15.0], vec![30.0, 0.0]).unwrap();
+    let values = CustomerValues::new(50.0).unwrap().with_summary_clv(&summary, &[120.5, 3.0]).unwrap();
+    assert_eq!(values.clv(&CustomerId::new("a")), 120.5);
+    assert_eq!(values.clv(&CustomerId::new("b")), 3.0);
+    assert_eq!(values.clv(&CustomerId::new("not in the summary")), 50.0);
+    let short = CustomerValues::new(50.0).unwrap().with_summary_clv(&summary, &[1.0]);
+    assert!(matches!(short, Err(Error::ShapeMismatch { expected: 2, found: 1, .. })));
+    let negative = CustomerValues::new(50.0).unwrap().with_summary_clv(&summary, &[1.0, -2.0]);
+    assert!(matches!(negative, Err(Error::InvalidParameter { name: "clv", .. })));
+}
