@@ -146,6 +146,9 @@ fn qini_chart_names_the_model_and_axes() {
     assert!(matches!(qini_svg("none", &empty), Err(Error::EmptyData { .. })));
     let single = UpliftCurve { targeted: vec![0.0], value: vec![0.0] };
     assert_chart(&qini_svg("one point", &single).unwrap(), &["one point"]);
+    // By hand: trapezoids 1·(0 + 2)/2 + 1·(2 + 2)/2 = 3, random line 2·(0 + 2)/2 = 2, so 1 above random.
+    let hand = UpliftCurve { targeted: vec![0.0, 1.0, 2.0], value: vec![0.0, 2.0, 2.0] };
+    assert_chart(&qini_svg("hand", &hand).unwrap(), &["hand (area above random = 1)"]);
 }
 
 #[test]

@@ -386,12 +386,16 @@ pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
     let points: Vec<(f64, f64)> = curve.targeted.iter().copied().zip(curve.value.iter().copied()).collect();
     let last = points.last().copied().unwrap_or((0.0, 0.0));
     let first = points.first().copied().unwrap_or((0.0, 0.0));
+    // The part of the area the ranking earns over random targeting (the straight line from
+    // the first to the last point), in customers × retained customers: the raw area also
+    // counts what any ranking gets.
+    let random = (last.0 - first.0) * (first.1 + last.1) / 2.0;
     line_chart(LineChart {
         chart: "Qini",
         title: "Qini curve",
         x_label: "Customers targeted",
         y_label: "Incremental retained customers",
-        series: vec![Series { name: format!("{name} (area = {:.1})", curve.area()), points }],
+        series: vec![Series { name: format!("{name} (area above random = {:.0})", curve.area() - random), points }],
         reference: Some(("random targeting", first, last)),
         ranges: None,
         legend: SeriesLabelPosition::UpperLeft,
