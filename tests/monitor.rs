@@ -435,3 +435,20 @@ mod arrival_order {
         }
     }
 }
+
+#[test]
+fn a_large_rescoring_reports_progress() {
+    use churnguard::progress::ProgressUpdate;
+    use std::sync::Mutex;
+    let w = world();
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    m.seed(&w.log, date(2024, 5, 1)).unwrap();
+    let eligible = m.features().unwrap().n_rows();
+    let seen = Mutex::new(Vec::new());
+    let record = |u: ProgressUpdate<'_>| seen.lock().unwrap().push((u.stage.to_string(), u.done, u.total));
+    m.rescore_dirty_with(&record).unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.iter().any(|(s, done, total)| s == "scoring" && done == total && *total == eligible), "{seen:?}");
+    assert_eq!(seen.last().unwrap(), &("alerts".to_string(), 1, 1));
+    assert_eq!(m.n_dirty(), 0);
+}

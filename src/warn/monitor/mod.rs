@@ -20,7 +20,7 @@ use crate::error::{Error, Result, ensure};
 use crate::features::{CALENDAR_FEATURES, FeatureMatrix};
 use crate::model::Reason;
 use crate::pipeline::{FittedPipeline, PipelineSettings};
-use crate::progress::Silent;
+use crate::progress::{Progress, ProgressUpdate, Silent};
 use crate::retain::{Action, CustomerValues, Playbook};
 use crate::time::{Days, Timestamp};
 use crate::warn::score::tier_of;
@@ -724,6 +724,12 @@ impl Monitor {
     ///
     /// Errors: the clock has not started; feature extraction or scoring failures.
     pub fn rescore_dirty(&mut self) -> Result<Vec<Alert>> {
+        self.rescore_dirty_with(&Silent)
+    }
+
+    /// [`rescore_dirty`](Self::rescore_dirty) reporting `"scoring"` progress (customers
+    /// scored of those eligible) and one `"alerts"` update, for large rescorings after a tick.
+    pub fn rescore_dirty_with(&mut self, progress: &dyn Progress) -> Result<Vec<Alert>> {
         let now = self.clock()?;
         let lookback_start = now - self.state.settings.lookback;
         let forget_before = now.unix_seconds() - self.state.config.late_tolerance_seconds;
@@ -738,7 +744,7 @@ impl Monitor {
             Vec::new()
         } else {
             let features = self.features_of(now, &rows)?;
-            self.pipeline.score_features(&features, self.state.config.reasons, &Silent)?
+            self.pipeline.score_features(&features, self.state.config.reasons, progress)?
         };
         let TierCutoffs::Score { medium, high } = self.state.config.cutoffs else {
             return Err(Error::param("cutoffs", "quantile", "a monitor needs score cut-offs"));
@@ -824,6 +830,7 @@ impl Monitor {
             });
         }
         self.state.stats.alerts += alerts.len() as u64;
+        progress.update(ProgressUpdate { stage: "alerts", done: 1, total: 1 });
         alerts.sort_by(|a, b| b.probability.total_cmp(&a.probability).then_with(|| a.customer.cmp(&b.customer)));
         Ok(alerts)
     }
