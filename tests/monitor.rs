@@ -452,3 +452,28 @@ fn a_large_rescoring_reports_progress() {
     assert_eq!(seen.last().unwrap(), &("alerts".to_string(), 1, 1));
     assert_eq!(m.n_dirty(), 0);
 }
+
+#[test]
+fn forgetting_silent_customers_removes_only_them() {
+    let w = world();
+    let at = date(2024, 9, 1);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    assert!(matches!(m.forget_silent(Days(30)), Err(Error::EmptyData { .. })), "no clock yet");
+    m.seed(&w.log, at).unwrap();
+    let before = m.n_customers();
+    let active = m.features().unwrap().customer_ids().to_vec(); // active within 90 days
+    assert!(matches!(m.forget_silent(Days(0)), Err(Error::InvalidParameter { name: "days", .. })));
+    let removed = m.forget_silent(Days(90)).unwrap();
+    assert!(removed > 0 && removed < before, "{removed} of {before}");
+    assert_eq!(m.n_customers(), before - removed);
+    // Everyone eligible (an order within 90 days) is still there, with the same features.
+    let settings = w.fitted.settings();
+    let batch = settings.features.extract(&w.log, &settings.snapshot(at).unwrap()).unwrap();
+    assert_same_features(&m.features().unwrap(), &batch);
+    assert_eq!(m.features().unwrap().customer_ids(), &active[..]);
+    // A forgotten customer's event is now an unknown customer's.
+    let gone = w.log.customers().iter().find(|c| !m.contains(&c.id)).unwrap();
+    assert!(!active.contains(&gone.id));
+    let order = Event::Order(Order::new(gone.id.clone(), at, 5.0));
+    assert!(matches!(m.apply(1, &order), Err(Error::UnknownCustomer { .. })));
+}

@@ -393,6 +393,11 @@ impl Monitor {
         self.state.customers.len()
     }
 
+    /// Whether a customer is tracked.
+    pub fn contains(&self, customer: &CustomerId) -> bool {
+        self.index.contains_key(customer)
+    }
+
     /// Number of customers waiting to be rescored.
     pub fn n_dirty(&self) -> usize {
         self.state.customers.iter().filter(|c| c.dirty).count()
@@ -461,6 +466,22 @@ impl Monitor {
             }
         }
         Ok(())
+    }
+
+    /// Stop tracking customers with no event in the `days` before the clock (and none
+    /// after it), returning how many were removed. Their state is gone: an event of
+    /// theirs later counts as an unknown customer. Customers who never had an event are
+    /// kept (their profile may have been added ahead of their first event).
+    ///
+    /// Errors: the clock has not started; `days` of zero.
+    pub fn forget_silent(&mut self, days: Days) -> Result<usize> {
+        let now = self.clock()?;
+        ensure!(days.0 > 0, Error::param("days", days, "must be at least one day"));
+        let cut = now - days;
+        let before = self.state.customers.len();
+        self.state.customers.retain(|c| c.window.last_event().is_none_or(|last| last >= cut));
+        self.index = self.state.customers.iter().enumerate().map(|(i, c)| (c.profile.id.clone(), i)).collect();
+        Ok(before - self.state.customers.len())
     }
 
     /// Load every customer of `log` with their events before `until`, and set the

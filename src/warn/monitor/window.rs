@@ -180,6 +180,20 @@ impl Window {
         (Some(median), orders.len())
     }
 
+    /// The latest event of any kind, if any is retained.
+    pub(crate) fn last_event(&self) -> Option<Timestamp> {
+        [
+            self.orders.last().map(Timed::at),
+            self.visits.last().map(Timed::at),
+            self.interactions.last().map(Timed::at),
+            self.tickets.last().map(Timed::at),
+            self.reviews.last().map(Timed::at),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
     /// The last order before `to`, if any is retained.
     pub(crate) fn last_order_before(&self, to: Timestamp) -> Option<Timestamp> {
         let hi = self.orders.partition_point(|o| o.at < to);
