@@ -30,6 +30,9 @@ use churnguard::progress::Silent;
 use churnguard::sim::{Population, SimConfig};
 use churnguard::{Result, Timestamp};
 
+#[path = "common/folds.rs"]
+mod folds;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,15 +112,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let (telco, _) = LabeledMatrix::from_csv(&path, &TableSpec::new("churn", "Yes"))?;
     table(&format!("IBM Telco ({} rows, churn {:.1}%)", telco.n_rows(), 100.0 * telco.churn_rate()), &telco, &folds)?;
     if let Some(out) = folds_out {
-        let mut text = String::from("line,fold\n");
-        for (k, fold) in folds.split(telco.labels())?.iter().enumerate() {
-            for &r in &fold.test {
-                let line = telco.features().customer_ids()[r].as_str().trim_start_matches("line");
-                text.push_str(&format!("{line},{k}\n"));
-            }
-        }
-        std::fs::write(&out, text)?;
-        println!("fold assignment written to {}", out.display());
+        folds::write_fold_assignment(&folds, &telco, &out)?;
     }
     Ok(())
 }

@@ -19,6 +19,9 @@ use churnguard::features::{LabeledMatrix, TableSpec};
 use churnguard::preprocess::PreprocessParams;
 use churnguard::progress::Silent;
 
+#[path = "common/folds.rs"]
+mod folds;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,16 +64,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     if let Some(out) = folds_out {
-        // Rows are the file's data rows in order (none were rejected above unless reported).
-        let mut text = String::from("line,fold\n");
-        for (k, fold) in folds.split(data.labels())?.iter().enumerate() {
-            for &r in &fold.test {
-                let line = data.features().customer_ids()[r].as_str().trim_start_matches("line");
-                text.push_str(&format!("{line},{k}\n"));
-            }
-        }
-        std::fs::write(&out, text)?;
-        println!("\nfold assignment written to {}", out.display());
+        folds::write_fold_assignment(&folds, &data, &out)?;
     }
     Ok(())
 }
