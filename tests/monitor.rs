@@ -242,8 +242,8 @@ fn bad_input_gets_typed_errors() {
     assert!(matches!(m.add_customer(Customer::new(" ", at)), Err(Error::InvalidEvent { kind: "customer", .. })));
     assert_eq!(m.state(), &state);
 
-    let quantile = MonitorConfig { cutoffs: TierCutoffs::Quantile { medium: 0.5, high: 0.9 }, ..Default::default() };
-    assert!(matches!(Monitor::new(w.fitted.clone(), quantile), Err(Error::InvalidParameter { name: "cutoffs", .. })));
+    let quantile = MonitorConfig { cutoffs: TierCutoffs::Quantile { medium: 0.9, high: 0.5 }, ..Default::default() };
+    assert!(matches!(Monitor::new(w.fitted.clone(), quantile), Err(Error::InvalidParameter { .. })));
     let slow = MonitorConfig { late_tolerance_seconds: Days(400).seconds(), ..Default::default() };
     assert!(matches!(
         Monitor::new(w.fitted.clone(), slow),
@@ -476,4 +476,44 @@ fn forgetting_silent_customers_removes_only_them() {
     assert!(!active.contains(&gone.id));
     let order = Event::Order(Order::new(gone.id.clone(), at, 5.0));
     assert!(matches!(m.apply(1, &order), Err(Error::UnknownCustomer { .. })));
+}
+
+#[test]
+fn quantile_tiers_follow_the_last_full_population() {
+    use churnguard::warn::ScorerConfig;
+    let w = world();
+    let cutoffs = TierCutoffs::Quantile { medium: 0.5, high: 0.9 };
+    let at = date(2024, 5, 1);
+    let mut m = Monitor::new(w.fitted.clone(), MonitorConfig { cutoffs, ..Default::default() }).unwrap();
+    m.seed(&w.log, at).unwrap();
+    m.rescore_dirty().unwrap();
+    // The full rescoring cuts tiers exactly as the batch ranking does on the same population.
+    let batch = m.scoring(&ScorerConfig { cutoffs, reasons: 3 }, None).unwrap();
+    let counts = m.tier_counts();
+    assert_eq!(counts, batch.tier_counts());
+    assert!(counts.high > 0 && counts.medium > counts.high && counts.low > counts.medium, "{counts:?}");
+    // A partial rescoring places a changed customer in that population: three bad reviews and a
+    // complaint raise the risk of a low-tier customer; their tier is cut on the stored population.
+    let low = batch.customers().iter().rev().find(|c| c.tier == RiskTier::Low).unwrap().customer.clone();
+    for (k, rating) in [1.0, 1.0, 2.0].iter().enumerate() {
+        let review =
+            Review { customer: low.clone(), at, rating: *rating, sentiment: Some(-1.0), source: ReviewSource::Site };
+        m.apply(10 + k as u64, &Event::Review(review)).unwrap();
+    }
+    assert_eq!(m.n_dirty(), 1);
+    let p_new = m.scoring(&ScorerConfig::default(), None).unwrap().get(&low).unwrap().probability;
+    let alerts = m.rescore_dirty().unwrap();
+    let alert = alerts.iter().find(|a| a.customer == low).expect("bad reviews raise an alert");
+    let mut old: Vec<f64> = batch.probabilities();
+    old.sort_by(f64::total_cmp);
+    let share = old.iter().filter(|&&q| q <= p_new).count() as f64 / old.len() as f64;
+    let expected = if share > 0.9 {
+        RiskTier::High
+    } else if share > 0.5 {
+        RiskTier::Medium
+    } else {
+        RiskTier::Low
+    };
+    assert_eq!((alert.probability, alert.tier), (p_new, expected));
+    assert_eq!(m.tier_counts().low + m.tier_counts().medium + m.tier_counts().high, batch.customers().len());
 }

@@ -47,8 +47,10 @@ pub struct MonitorConfig {
     pub late_tolerance_seconds: i64,
     /// Events of unknown customers: reject (default) or start tracking them.
     pub unknown_customers: UnknownCustomers,
-    /// Tier cut-offs; the monitor needs [`TierCutoffs::Score`] (quantile tiers need
-    /// the whole population; use [`Monitor::scoring`] for those). Default 50 / 75.
+    /// Tier cut-offs (default: score 50 / 75). [`TierCutoffs::Quantile`] tiers are cut on
+    /// the population of the last rescoring that covered every customer (the first
+    /// rescoring after a seed or a tick does): a partial rescoring between ticks places
+    /// its customers in that population's distribution.
     pub cutoffs: TierCutoffs,
     /// Reasons kept per alert (default 3).
     pub reasons: usize,
@@ -75,10 +77,6 @@ impl MonitorConfig {
     /// Check the settings against the pipeline's look-back.
     pub fn check(&self, lookback: Days) -> Result<()> {
         self.cutoffs.check()?;
-        ensure!(
-            matches!(self.cutoffs, TierCutoffs::Score { .. }),
-            Error::param("cutoffs", "quantile", "a monitor rescoring a few customers at a time needs score cut-offs")
-        );
         ensure!(
             self.late_tolerance_seconds >= 0 && self.late_tolerance_seconds < lookback.seconds(),
             Error::param(
@@ -226,6 +224,8 @@ pub struct MonitorState {
     config: MonitorConfig,
     now: Option<Timestamp>,
     customers: Vec<Tracked>,
+    /// Sorted probabilities of the last rescoring that covered every customer (quantile tiers only).
+    population: Vec<f64>,
     stats: MonitorStats,
 }
 
@@ -325,6 +325,7 @@ impl Monitor {
             config,
             now: None,
             customers: Vec::new(),
+            population: Vec::new(),
             stats: MonitorStats::default(),
         };
         Ok(Monitor { pipeline, playbook: None, state, index: HashMap::new() })
@@ -431,7 +432,8 @@ impl Monitor {
             .customers
             .iter()
             .map(|c| size_of::<Tracked>() + c.heap_bytes() + per_index_entry + c.profile.id.as_str().len())
-            .sum();
+            .sum::<usize>()
+            + self.state.population.capacity() * size_of::<f64>();
         total as f64 / n as f64
     }
 
@@ -767,10 +769,30 @@ impl Monitor {
             let features = self.features_of(now, &rows)?;
             self.pipeline.score_features(&features, self.state.config.reasons, progress)?
         };
-        let TierCutoffs::Score { medium, high } = self.state.config.cutoffs else {
-            return Err(Error::param("cutoffs", "quantile", "a monitor needs score cut-offs"));
-        };
         let config = self.state.config;
+        if matches!(config.cutoffs, TierCutoffs::Quantile { .. })
+            && (dirty.len() == self.state.customers.len() || self.state.population.is_empty())
+        {
+            // Every customer was due: this scoring is the population the quantiles refer to.
+            let mut population: Vec<f64> = scores.iter().map(|s| s.probability).collect();
+            population.sort_by(f64::total_cmp);
+            self.state.population = population;
+        }
+        let population = &self.state.population;
+        // As `rank_scores`: by score, or by the share of the population at or below.
+        let tier_of_probability = |p: f64| match config.cutoffs {
+            TierCutoffs::Score { medium, high } => tier_of(100.0 * p, medium, high),
+            TierCutoffs::Quantile { medium, high } => {
+                let share = population.partition_point(|&q| q <= p) as f64 / population.len().max(1) as f64;
+                if share > high {
+                    RiskTier::High
+                } else if share > medium {
+                    RiskTier::Medium
+                } else {
+                    RiskTier::Low
+                }
+            }
+        };
         let mut scored = rows.iter().zip(scores).peekable();
         let mut alerts = Vec::new();
         for &i in &dirty {
@@ -788,7 +810,7 @@ impl Monitor {
                 continue;
             };
             self.state.stats.rescored += 1;
-            let tier = tier_of(100.0 * score.probability, medium, high);
+            let tier = tier_of_probability(score.probability);
             let previous = c.tier;
             let mut triggers = std::mem::take(&mut c.pending);
             let mut holding = [false; 5];
