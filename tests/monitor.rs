@@ -250,15 +250,20 @@ fn bad_input_gets_typed_errors() {
         Err(Error::InvalidParameter { name: "late_tolerance_seconds", .. })
     ));
 
+    // A second seed would hold every event twice.
+    assert!(matches!(m.seed(&w.log, at.add_days(1)), Err(Error::InvalidParameter { name: "seed", .. })));
+    assert_eq!(m.state(), &state);
+
     // A log with times a monitor cannot keep is refused before anything changes.
     let mut old = RecordBatch::default();
     let long_ago = Timestamp::from_unix_seconds(-86_400 * 400);
     old.customers.push(Customer::new("old", long_ago));
     old.orders.push(Order::new("old", long_ago.add_days(3), 5.0));
     let old_log = EventLog::from_source(&churnguard::data::MemorySource::new(old)).unwrap();
-    let state = m.state().clone();
-    assert!(matches!(m.seed(&old_log, at.add_days(1)), Err(Error::InvalidEvent { .. })));
-    assert_eq!(m.state(), &state);
+    let mut fresh = Monitor::new(w.fitted.clone(), MonitorConfig::default()).unwrap();
+    let empty = fresh.state().clone();
+    assert!(matches!(fresh.seed(&old_log, at.add_days(1)), Err(Error::InvalidEvent { .. })));
+    assert_eq!(fresh.state(), &empty);
 
     // Checkpoints: corrupt text, another version, other pipeline settings.
     assert!(matches!(MonitorState::from_json("{\"version\": 1, \"now\""), Err(Error::Checkpoint { .. })));

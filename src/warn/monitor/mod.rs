@@ -489,10 +489,18 @@ impl Monitor {
     /// Load every customer of `log` with their events before `until`, and set the
     /// clock to `until` (a warm start from history; stream the events from `until` on).
     ///
-    /// Errors: [`Error::ClockBackwards`] if `until` is before the clock;
-    /// [`Error::InvalidEvent`] if the log holds times outside 1970–2106. Either leaves
-    /// the monitor unchanged.
+    /// Seeding is for a monitor that holds no events yet (profiles added ahead are
+    /// fine): seeded events carry no ids, so a second seed could not be told apart
+    /// from the events already held.
+    ///
+    /// Errors: [`Error::InvalidParameter`] if the monitor already holds events;
+    /// [`Error::ClockBackwards`] if `until` is before the clock; [`Error::InvalidEvent`]
+    /// if the log holds times outside 1970–2106. Each leaves the monitor unchanged.
     pub fn seed(&mut self, log: &EventLog, until: Timestamp) -> Result<()> {
+        ensure!(
+            self.state.customers.iter().all(|c| c.window.len() == 0),
+            Error::param("seed", until, "the monitor already holds events; seed a fresh monitor")
+        );
         if let Some(now) = self.state.now {
             ensure!(until >= now, Error::ClockBackwards { now: now.to_string(), requested: until.to_string() });
         }
