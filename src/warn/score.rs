@@ -269,16 +269,7 @@ pub fn rank_scores(
             let tier = match cutoffs {
                 TierCutoffs::Score { medium, high } => tier_of(risk_score, medium, high),
                 // Share of the population at or below this customer; strictly above the cut-off.
-                TierCutoffs::Quantile { medium, high } => {
-                    let share = at_most / n;
-                    if share > high {
-                        RiskTier::High
-                    } else if share > medium {
-                        RiskTier::Medium
-                    } else {
-                        RiskTier::Low
-                    }
-                }
+                TierCutoffs::Quantile { medium, high } => tier_of_share(at_most / n, medium, high),
             };
             let change = before.get(&s.customer).map(|p| RiskChange {
                 previous_as_of: previous.map(|p| p.as_of).unwrap_or(as_of),
@@ -302,6 +293,18 @@ pub fn rank_scores(
         .collect();
     customers.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.customer.cmp(&b.customer)));
     Ok(Scoring { as_of, customers })
+}
+
+/// Tier of a customer with `share` of the population at or below their probability:
+/// strictly above a cut-off moves up.
+pub(crate) fn tier_of_share(share: f64, medium: f64, high: f64) -> RiskTier {
+    if share > high {
+        RiskTier::High
+    } else if share > medium {
+        RiskTier::Medium
+    } else {
+        RiskTier::Low
+    }
 }
 
 pub(crate) fn tier_of(score: f64, medium: f64, high: f64) -> RiskTier {

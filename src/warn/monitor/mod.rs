@@ -23,7 +23,7 @@ use crate::pipeline::{FittedPipeline, PipelineSettings};
 use crate::progress::{Progress, ProgressUpdate, Silent};
 use crate::retain::{Action, CustomerValues, Playbook};
 use crate::time::{Days, Timestamp};
-use crate::warn::score::tier_of;
+use crate::warn::score::{tier_of, tier_of_share};
 use crate::warn::{CustomerRisk, DriftReport, RiskTier, ScorerConfig, Scoring, TierCounts, TierCutoffs, rank_scores};
 
 /// Format version of [`MonitorState`] checkpoints this build reads and writes.
@@ -792,13 +792,7 @@ impl Monitor {
             TierCutoffs::Score { medium, high } => tier_of(100.0 * p, medium, high),
             TierCutoffs::Quantile { medium, high } => {
                 let share = population.partition_point(|&q| q <= p) as f64 / population.len().max(1) as f64;
-                if share > high {
-                    RiskTier::High
-                } else if share > medium {
-                    RiskTier::Medium
-                } else {
-                    RiskTier::Low
-                }
+                tier_of_share(share, medium, high)
             }
         };
         let mut scored = rows.iter().zip(scores).peekable();
