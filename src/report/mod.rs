@@ -398,7 +398,8 @@ pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
         series: vec![Series { name: format!("{name} (area above random = {:.0})", curve.area() - random), points }],
         reference: Some(("random targeting", first, last)),
         ranges: None,
-        legend: SeriesLabelPosition::UpperLeft,
+        // A useful ranking rises early, above the diagonal: the lower right stays free.
+        legend: SeriesLabelPosition::LowerRight,
     })
 }
 
