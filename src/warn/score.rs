@@ -388,12 +388,23 @@ impl Scorer {
         let settings = self.pipeline.settings();
         let r = settings.features.extract(log, &settings.snapshot(reference)?)?;
         let l = settings.features.extract(log, &settings.snapshot(live)?)?;
-        let mut report = crate::warn::drift(&r, &l, thresholds)?;
-        report.features.retain(|f| !crate::features::CALENDAR_FEATURES.contains(&f.feature.as_str()));
-        let model = self.pipeline.model();
-        let pr = model.predict_proba(&r)?;
-        let pl = model.predict_proba(&l)?;
-        let score = crate::warn::score_drift(&pr.to_vec(), &pl.to_vec(), thresholds)?;
-        Ok(report.with_score(score))
+        drift_with_score(&self.pipeline, &r, &l, thresholds)
     }
+}
+
+/// Drift of every feature of `live` against `reference` except the calendar ones
+/// (which differ between any two dates by construction), plus the drift of
+/// `pipeline`'s score: the one rule behind [`Scorer::drift`] and the monitor's drift.
+pub(crate) fn drift_with_score(
+    pipeline: &FittedPipeline,
+    reference: &crate::features::FeatureMatrix,
+    live: &crate::features::FeatureMatrix,
+    thresholds: &crate::warn::DriftThresholds,
+) -> Result<crate::warn::DriftReport> {
+    let mut report = crate::warn::drift(reference, live, thresholds)?;
+    report.features.retain(|f| !crate::features::CALENDAR_FEATURES.contains(&f.feature.as_str()));
+    let model = pipeline.model();
+    let (pr, pl) = (model.predict_proba(reference)?, model.predict_proba(live)?);
+    let score = crate::warn::score_drift(&pr.to_vec(), &pl.to_vec(), thresholds)?;
+    Ok(report.with_score(score))
 }

@@ -17,7 +17,7 @@ use crate::data::{
     review_problem, ticket_problem,
 };
 use crate::error::{Error, Result, ensure};
-use crate::features::{CALENDAR_FEATURES, FeatureMatrix};
+use crate::features::FeatureMatrix;
 use crate::model::Reason;
 use crate::pipeline::{FittedPipeline, PipelineSettings};
 use crate::progress::{Progress, ProgressUpdate, Silent};
@@ -201,6 +201,12 @@ impl Tracked {
             holding: [false; 5],
             dirty: true,
         }
+    }
+
+    /// Forget the ids of events before `unix_seconds`: they can no longer be resent
+    /// (they would be late), so they need no de-duplication.
+    fn forget_ids_before(&mut self, unix_seconds: i64) {
+        self.seen.retain(|&(_, t)| t.unix_seconds() >= unix_seconds);
     }
 
     fn heap_bytes(&self) -> usize {
@@ -644,8 +650,7 @@ impl Monitor {
         let after = Timestamp::from_unix_seconds(at.unix_seconds() + 1);
         let now = self.state.now.map_or(after, |n| n.max(after));
         self.state.now = Some(now);
-        let forget_before = now.unix_seconds() - tolerance;
-        c.seen.retain(|&(_, t)| t.unix_seconds() >= forget_before);
+        c.forget_ids_before(now.unix_seconds() - tolerance);
         c.seen.push((event_id, at));
         c.window.expire(now - self.state.settings.lookback);
         c.dirty = true;
@@ -733,13 +738,7 @@ impl Monitor {
     ///
     /// Errors: those of [`features`](Self::features) and [`drift`](crate::warn::drift).
     pub fn drift(&self, reference: &FeatureMatrix, thresholds: &crate::warn::DriftThresholds) -> Result<DriftReport> {
-        let live = self.features()?;
-        let mut report = crate::warn::drift(reference, &live, thresholds)?;
-        report.features.retain(|f| !CALENDAR_FEATURES.contains(&f.feature.as_str()));
-        let model = self.pipeline.model();
-        let (pr, pl) = (model.predict_proba(reference)?, model.predict_proba(&live)?);
-        let score = crate::warn::score_drift(&pr.to_vec(), &pl.to_vec(), thresholds)?;
-        Ok(report.with_score(score))
+        super::score::drift_with_score(&self.pipeline, reference, &self.features()?, thresholds)
     }
 
     /// Rescore the customers whose state changed since their last scoring, and
@@ -766,8 +765,7 @@ impl Monitor {
         let forget_before = now.unix_seconds() - self.state.config.late_tolerance_seconds;
         self.state.customers.par_iter_mut().filter(|c| c.dirty).for_each(|c| {
             c.window.expire(lookback_start);
-            // Ids older than the tolerance can no longer be resent (they would be late).
-            c.seen.retain(|&(_, t)| t.unix_seconds() >= forget_before);
+            c.forget_ids_before(forget_before);
         });
         let dirty: Vec<usize> = (0..self.state.customers.len()).filter(|&i| self.state.customers[i].dirty).collect();
         let rows = self.eligible(now, dirty.iter().copied())?;
