@@ -40,10 +40,6 @@ fn date(y: i32, m: u32, d: u32) -> Timestamp {
 }
 
 /// Every event of a batch, in time order (stable: ties keep the batch's order, as the log does).
-fn stream(batch: &RecordBatch) -> Vec<Event> {
-    batch.events_by_time()
-}
-
 fn monitor_with_profiles(config: MonitorConfig) -> Monitor {
     let w = world();
     let mut m = Monitor::new(w.fitted.clone(), config).unwrap();
@@ -75,7 +71,7 @@ fn replaying_the_history_gives_the_batch_features_at_every_check_date() {
     let checks = [date(2023, 3, 1), date(2023, 11, 20), date(2024, 2, 1), date(2024, 8, 15), date(2024, 12, 30)];
     let mut next = 0;
     let mut rejected = 0;
-    for (id, e) in stream(w.population.records()).iter().enumerate() {
+    for (id, e) in w.population.records().events_by_time().iter().enumerate() {
         while next < checks.len() && e.at() >= checks[next] {
             m.tick(checks[next]).unwrap();
             let batch = settings.features.extract(&w.log, &settings.snapshot(checks[next]).unwrap()).unwrap();
@@ -136,7 +132,7 @@ fn run(m: &mut Monitor, events: &[(u64, Event)], from: Timestamp, to: Timestamp,
 fn a_restored_checkpoint_continues_with_identical_alerts() {
     let w = world();
     let events: Vec<(u64, Event)> =
-        stream(w.population.records()).into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect();
+        w.population.records().events_by_time().into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect();
     let (start, middle, end) = (date(2024, 3, 1), date(2024, 6, 7), date(2024, 9, 6));
     let config = MonitorConfig::default();
     let mut straight = Monitor::new(w.fitted.clone(), config).unwrap();
