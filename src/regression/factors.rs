@@ -48,12 +48,13 @@ use std::fmt;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::inference::{
-    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, inverse_spd, is_constant, screen_collinearity,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, check_newton_settings, column_range, inverse_spd, is_constant,
+    screen_collinearity,
 };
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
 use crate::linalg::{cholesky_solve, cholesky_with_jitter};
-use crate::stats::{check_level, normal_critical, two_sided_normal_p};
+use crate::stats::{normal_critical, two_sided_normal_p};
 
 /// Model name used in errors.
 const MODEL: &str = "churn_factors";
@@ -294,13 +295,7 @@ impl FactorParams {
 
     /// Validate the settings.
     pub fn check(&self) -> Result<ValidFactorParams> {
-        ensure!(self.l2.is_finite() && self.l2 >= 0.0, Error::param("l2", self.l2, "must be a finite number ≥ 0"));
-        check_level(self.confidence_level)?;
-        ensure!(self.max_iterations > 0, Error::param("max_iterations", self.max_iterations, "must be at least 1"));
-        ensure!(
-            self.tolerance.is_finite() && self.tolerance > 0.0,
-            Error::param("tolerance", self.tolerance, "must be a positive number")
-        );
+        check_newton_settings(self.l2, self.confidence_level, self.max_iterations, self.tolerance)?;
         ensure!(
             self.vif_warning.is_finite() && self.vif_warning >= 1.0,
             Error::param("vif_warning", self.vif_warning, "must be a finite number ≥ 1 (a VIF is never below 1)")

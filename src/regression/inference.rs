@@ -20,6 +20,19 @@ pub(crate) const ALIAS_TOLERANCE: f64 = 1e-10;
 pub(crate) const DIVERGENT_SPREAD: f64 = 15.0;
 
 /// `max − min` of a column (0 for an empty one).
+/// The settings `ChurnFactors` and `CoxPh` share: an L2 penalty ≥ 0, a confidence
+/// level in (0, 1), at least one Newton iteration and a positive tolerance.
+pub(crate) fn check_newton_settings(l2: f64, level: f64, max_iterations: usize, tolerance: f64) -> Result<()> {
+    ensure!(l2.is_finite() && l2 >= 0.0, Error::param("l2", l2, "must be a finite number ≥ 0"));
+    crate::stats::check_level(level)?;
+    ensure!(max_iterations > 0, Error::param("max_iterations", max_iterations, "must be at least 1"));
+    ensure!(
+        tolerance.is_finite() && tolerance > 0.0,
+        Error::param("tolerance", tolerance, "must be a positive number")
+    );
+    Ok(())
+}
+
 pub(crate) fn column_range(col: ndarray::ArrayView1<'_, f64>) -> f64 {
     if col.is_empty() {
         return 0.0;

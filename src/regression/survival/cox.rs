@@ -10,9 +10,9 @@ use crate::error::{Error, Result, ensure};
 use crate::linalg::{cholesky_solve, cholesky_with_jitter};
 use crate::regression::factors::{DesignMatrix, format_level, format_p};
 use crate::regression::inference::{
-    ColumnScale, DIVERGENT_SPREAD, check_finite, column_range, inverse_spd, screen_collinearity,
+    ColumnScale, DIVERGENT_SPREAD, check_finite, check_newton_settings, column_range, inverse_spd, screen_collinearity,
 };
-use crate::stats::{check_level, chi2_sf, normal_critical, two_sided_normal_p};
+use crate::stats::{chi2_sf, normal_critical, two_sided_normal_p};
 
 /// Model name used in errors.
 const MODEL: &str = "cox_ph";
@@ -114,13 +114,7 @@ impl CoxParams {
 
     /// Validate the settings.
     pub fn check(&self) -> Result<ValidCoxParams> {
-        ensure!(self.l2.is_finite() && self.l2 >= 0.0, Error::param("l2", self.l2, "must be a finite number ≥ 0"));
-        check_level(self.confidence_level)?;
-        ensure!(self.max_iterations > 0, Error::param("max_iterations", self.max_iterations, "must be at least 1"));
-        ensure!(
-            self.tolerance.is_finite() && self.tolerance > 0.0,
-            Error::param("tolerance", self.tolerance, "must be a positive number")
-        );
+        check_newton_settings(self.l2, self.confidence_level, self.max_iterations, self.tolerance)?;
         Ok(ValidCoxParams(self.clone()))
     }
 
