@@ -254,7 +254,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let june = june.ok_or("no 2024-06-01 scoring")?;
     let (curves, high_already_gone) = survival_by_tier(&population, june)?;
     let groups: Vec<(&str, &KaplanMeier)> = curves.iter().map(|(name, km)| (name.as_str(), km)).collect();
-    let km_svg = kaplan_meier_svg(&groups)?;
+    let km_svg = kaplan_meier_svg(&groups, "Days since 2024-06-01")?;
     svgs.keep("kaplan_meier.svg", &km_svg)?;
     let report = report.chart(
         format!(

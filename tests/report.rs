@@ -155,9 +155,9 @@ fn qini_chart_names_the_model_and_axes() {
 fn kaplan_meier_chart_has_one_legend_entry_per_group() {
     let monthly = KaplanMeier::fit(&[1.0, 2.0, 2.0, 3.0, 5.0, 8.0], &[true, true, false, true, false, true]).unwrap();
     let yearly = KaplanMeier::fit(&[4.0, 6.0, 9.0, 12.0], &[false, true, false, false]).unwrap();
-    let svg = kaplan_meier_svg(&[("monthly", &monthly), ("yearly", &yearly)]).unwrap();
-    assert_chart(&svg, &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Time", "Share not churned"]);
-    assert!(matches!(kaplan_meier_svg(&[]), Err(Error::EmptyData { .. })));
+    let svg = kaplan_meier_svg(&[("monthly", &monthly), ("yearly", &yearly)], "Months of tenure").unwrap();
+    assert_chart(&svg, &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Months of tenure", "Share not churned"]);
+    assert!(matches!(kaplan_meier_svg(&[], "Days"), Err(Error::EmptyData { .. })));
 }
 
 fn term(name: &str, or: f64, low: f64, high: f64) -> FactorTerm {

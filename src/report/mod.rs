@@ -403,11 +403,12 @@ pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
     })
 }
 
-/// Kaplan–Meier survival curves by group, as steps with shaded pointwise confidence bands.
+/// Kaplan–Meier survival curves by group, as steps with shaded pointwise confidence bands;
+/// `time_label` names the x axis with its unit (e.g. `"Days since 2024-06-01"`).
 ///
 /// # Errors
 /// [`Error::EmptyData`] for no groups, [`Error::NonFinite`] for non-finite times.
-pub fn kaplan_meier_svg(groups: &[(&str, &KaplanMeier)]) -> Result<String> {
+pub fn kaplan_meier_svg(groups: &[(&str, &KaplanMeier)], time_label: &str) -> Result<String> {
     const CHART: &str = "Kaplan-Meier";
     ensure!(!groups.is_empty(), Error::EmptyData { context: "Kaplan-Meier chart needs at least one group".into() });
     let steps = |times: &[f64], values: &[f64], start: f64| {
@@ -433,7 +434,7 @@ pub fn kaplan_meier_svg(groups: &[(&str, &KaplanMeier)]) -> Result<String> {
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..x1, 0.0..1.05)
             .map_err(render_err(CHART))?;
-        ctx.configure_mesh().x_desc("Time").y_desc("Share not churned").draw().map_err(render_err(CHART))?;
+        ctx.configure_mesh().x_desc(time_label).y_desc("Share not churned").draw().map_err(render_err(CHART))?;
         for (i, (name, km)) in groups.iter().enumerate() {
             let c = colour(i);
             let t = km.timeline();
