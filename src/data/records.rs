@@ -8,20 +8,24 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
 
 /// A customer identifier as the host system spells it.
+///
+/// Shared, immutable text: cloning an id (every scored row, alert and feature
+/// matrix carries one) copies a pointer, not the characters.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct CustomerId(String);
+pub struct CustomerId(Arc<str>);
 
 impl CustomerId {
     /// Wrap an identifier.
     pub fn new(id: impl Into<String>) -> Self {
-        CustomerId(id.into())
+        CustomerId(Arc::from(id.into()))
     }
 
     /// The identifier text.
@@ -38,19 +42,19 @@ impl fmt::Display for CustomerId {
 
 impl fmt::Debug for CustomerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
+        write!(f, "{:?}", &*self.0)
     }
 }
 
 impl From<&str> for CustomerId {
     fn from(s: &str) -> Self {
-        CustomerId(s.to_string())
+        CustomerId(Arc::from(s))
     }
 }
 
 impl From<String> for CustomerId {
     fn from(s: String) -> Self {
-        CustomerId(s)
+        CustomerId(Arc::from(s))
     }
 }
 

@@ -211,7 +211,10 @@ impl Tracked {
 
     fn heap_bytes(&self) -> usize {
         let p = &self.profile;
-        p.id.as_str().len()
+        // The id's shared allocation: two reference counts and the text (the index key
+        // is a clone of the same id, so it is counted once).
+        2 * size_of::<usize>()
+            + p.id.as_str().len()
             + p.region.as_ref().map_or(0, String::capacity)
             + p.acquisition_channel.as_ref().map_or(0, String::capacity)
             + self.window.heap_bytes()
@@ -433,13 +436,9 @@ impl Monitor {
             return 0.0;
         }
         let per_index_entry = size_of::<(CustomerId, usize)>() + 1; // hashbrown: slot + control byte
-        let total: usize = self
-            .state
-            .customers
-            .iter()
-            .map(|c| size_of::<Tracked>() + c.heap_bytes() + per_index_entry + c.profile.id.as_str().len())
-            .sum::<usize>()
-            + self.state.population.capacity() * size_of::<f64>();
+        let total: usize =
+            self.state.customers.iter().map(|c| size_of::<Tracked>() + c.heap_bytes() + per_index_entry).sum::<usize>()
+                + self.state.population.capacity() * size_of::<f64>();
         total as f64 / n as f64
     }
 
