@@ -245,11 +245,22 @@ impl FittedPipeline {
         reasons: usize,
         progress: &dyn Progress,
     ) -> Result<Vec<CustomerScore>> {
-        let snapshot = self.settings.snapshot(as_of)?;
-        let features = self.settings.features.extract(log, &snapshot)?;
-        let mut scores = self.score_features(&features, reasons, progress)?;
+        let mut scores = self.score_log_unsorted(log, as_of, reasons, progress)?;
         scores.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.customer.cmp(&b.customer)));
         Ok(scores)
+    }
+
+    /// [`score_log`](Self::score_log) in log order, for callers that sort anyway.
+    pub(crate) fn score_log_unsorted(
+        &self,
+        log: &EventLog,
+        as_of: Timestamp,
+        reasons: usize,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CustomerScore>> {
+        let snapshot = self.settings.snapshot(as_of)?;
+        let features = self.settings.features.extract(log, &snapshot)?;
+        self.score_features(&features, reasons, progress)
     }
 
     /// Score one customer at `as_of` (eligible or not).
@@ -288,13 +299,19 @@ impl FittedPipeline {
             .map(|c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
                 let mut scratch = crate::model::ReasonScratch::default();
+                let index = if reasons == 0 { None } else { Some(index.for_one_thread()) };
                 let part = rows
                     .map(|r| {
-                        let reasons = if reasons == 0 {
-                            Vec::new()
-                        } else {
-                            let contributions = self.model.model().contributions(x.row(r))?;
-                            self.model.top_reasons(&index, features, r, &contributions, reasons, &mut scratch)
+                        let reasons = match &index {
+                            None => Vec::new(),
+                            Some(index) => {
+                                let mut contributions = std::mem::take(&mut scratch.contributions);
+                                self.model.model().contributions_into(x.row(r), &mut contributions)?;
+                                let top =
+                                    self.model.top_reasons(index, features, r, &contributions, reasons, &mut scratch);
+                                scratch.contributions = contributions;
+                                top
+                            }
                         };
                         Ok(CustomerScore {
                             customer: features.customer_ids()[r].clone(),

@@ -287,8 +287,12 @@ fn reasons_are_the_largest_summed_contributions_ties_by_name() {
         let mut expected: Vec<(f64, &str)> = totals.iter().copied().zip(inputs.iter().map(String::as_str)).collect();
         expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         for k in [1, 3, inputs.len()] {
-            let got: Vec<(f64, String)> =
-                model.reasons(&features, row, k).unwrap().into_iter().map(|r| (r.contribution, r.feature)).collect();
+            let got: Vec<(f64, String)> = model
+                .reasons(&features, row, k)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.contribution, r.feature.to_string()))
+                .collect();
             let want: Vec<(f64, String)> = expected.iter().take(k).map(|&(c, n)| (c, n.to_string())).collect();
             assert_eq!(got, want, "row {row}, k {k}");
         }

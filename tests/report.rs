@@ -156,7 +156,10 @@ fn kaplan_meier_chart_has_one_legend_entry_per_group() {
     let monthly = KaplanMeier::fit(&[1.0, 2.0, 2.0, 3.0, 5.0, 8.0], &[true, true, false, true, false, true]).unwrap();
     let yearly = KaplanMeier::fit(&[4.0, 6.0, 9.0, 12.0], &[false, true, false, false]).unwrap();
     let svg = kaplan_meier_svg(&[("monthly", &monthly), ("yearly", &yearly)], "Months of tenure").unwrap();
-    assert_chart(&svg, &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Months of tenure", "Share not churned"]);
+    assert_chart(
+        &svg,
+        &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Months of tenure", "Share not churned"],
+    );
     assert!(matches!(kaplan_meier_svg(&[], "Days"), Err(Error::EmptyData { .. })));
 }
 

@@ -314,14 +314,22 @@ impl ChurnModel for FittedLogisticRegression {
     }
 
     fn contributions(&self, row: ArrayView1<'_, f64>) -> Result<Vec<f64>> {
+        let mut out = Vec::with_capacity(row.len());
+        self.contributions_into(row, &mut out)?;
+        Ok(out)
+    }
+
+    fn contributions_into(&self, row: ArrayView1<'_, f64>, out: &mut Vec<f64>) -> Result<()> {
         check_scoring_input(row.insert_axis(ndarray::Axis(0)), &self.feature_names)?;
         let contribution = |(&value, (&beta, &mean)): (&f64, (&f64, &f64))| beta * (value - mean);
+        out.clear();
         // Slices when contiguous (always, for rows of a standard-layout matrix): ndarray's
         // generic iterators cost several times more per element.
-        Ok(match (row.as_slice(), self.coefficients.as_slice(), self.feature_means.as_slice()) {
-            (Some(x), Some(b), Some(m)) => x.iter().zip(b.iter().zip(m)).map(contribution).collect(),
-            _ => row.iter().zip(self.coefficients.iter().zip(&self.feature_means)).map(contribution).collect(),
-        })
+        match (row.as_slice(), self.coefficients.as_slice(), self.feature_means.as_slice()) {
+            (Some(x), Some(b), Some(m)) => out.extend(x.iter().zip(b.iter().zip(m)).map(contribution)),
+            _ => out.extend(row.iter().zip(self.coefficients.iter().zip(&self.feature_means)).map(contribution)),
+        }
+        Ok(())
     }
 
     fn to_stored(&self) -> Result<StoredModel> {

@@ -18,8 +18,10 @@ use crate::preprocess::Preprocessor;
 /// value and missing indicator, or its one-hot levels) are summed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
-    /// Input feature name (e.g. `days_since_last_order`, `region`).
-    pub feature: String,
+    /// Input feature name (e.g. `days_since_last_order`, `region`): shared text, so
+    /// naming the reasons of a whole population does not copy the names per customer
+    /// (`&*reason.feature` or `reason.feature.as_ref()` gives the `&str`).
+    pub feature: Arc<str>,
     /// The raw numeric value (`None` for categorical or missing values).
     pub value: Option<f64>,
     /// The category, for categorical features.
@@ -47,11 +49,20 @@ fn format_value(v: f64) -> String {
 /// Positions of a preprocessor's input features in one [`FeatureMatrix`].
 #[derive(Clone, Debug)]
 pub(crate) struct ReasonIndex {
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     /// Position of each name in alphabetical order (ties between equal contributions).
     name_rank: Vec<usize>,
     numeric: Vec<Option<usize>>,
     categorical: Vec<Option<usize>>,
+}
+
+impl ReasonIndex {
+    /// The same index with its own copies of the names: reasons cloned from it touch
+    /// reference counts no other thread shares (clones of one shared name from two
+    /// threads would pass its cache line back and forth).
+    pub(crate) fn for_one_thread(&self) -> ReasonIndex {
+        ReasonIndex { names: self.names.iter().map(|n| Arc::from(&**n)).collect(), ..self.clone() }
+    }
 }
 
 /// Buffers reused by [`FittedModel::top_reasons`] across rows.
@@ -59,6 +70,8 @@ pub(crate) struct ReasonIndex {
 pub(crate) struct ReasonScratch {
     totals: Vec<f64>,
     best: Vec<usize>,
+    /// Design-column contributions of the current row.
+    pub(crate) contributions: Vec<f64>,
 }
 
 /// A fitted [`Preprocessor`] plus a fitted [`ChurnModel`]: scores raw
@@ -133,10 +146,9 @@ impl FittedModel {
     /// Where each input feature of the preprocessor sits in `data`, computed once per
     /// matrix so that naming the reasons of many rows does no name lookups.
     pub(crate) fn reason_index(&self, data: &FeatureMatrix) -> ReasonIndex {
-        let names = self.preprocessor.input_names();
+        let names: Vec<Arc<str>> = self.preprocessor.input_names().into_iter().map(Arc::from).collect();
         let numeric = names.iter().map(|n| data.numeric_index(n)).collect();
-        let categorical =
-            names.iter().map(|n| data.categorical().iter().position(|c| c.name() == n.as_str())).collect();
+        let categorical = names.iter().map(|n| data.categorical().iter().position(|c| c.name() == &**n)).collect();
         let mut alphabetical: Vec<usize> = (0..names.len()).collect();
         alphabetical.sort_by(|&a, &b| names[a].cmp(&names[b]));
         let mut name_rank = vec![0; names.len()];
@@ -160,7 +172,7 @@ impl FittedModel {
         if k == 0 {
             return Vec::new();
         }
-        let ReasonScratch { totals, best } = scratch;
+        let ReasonScratch { totals, best, .. } = scratch;
         totals.clear();
         totals.resize(index.names.len(), 0.0);
         for (c, &src) in contributions.iter().zip(self.preprocessor.output_sources()) {

@@ -260,6 +260,13 @@ pub trait ChurnModel: Send + Sync + Debug {
         Ok(self.explain(row)?.contributions.into_iter().map(|c| c.contribution).collect())
     }
 
+    /// [`contributions`](Self::contributions) written into `out` (cleared first), so
+    /// scoring many rows reuses one buffer. The default calls `contributions`.
+    fn contributions_into(&self, row: ArrayView1<'_, f64>, out: &mut Vec<f64>) -> Result<()> {
+        *out = self.contributions(row)?;
+        Ok(())
+    }
+
     /// The serialisable form of the model, for [`SavedModel`]. Host-defined models
     /// that cannot be stored return [`Error::NotSerializable`].
     fn to_stored(&self) -> Result<StoredModel>;

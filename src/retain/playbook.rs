@@ -96,7 +96,7 @@ impl Rule {
             && self
                 .reason
                 .as_ref()
-                .is_none_or(|f| customer.reasons.iter().any(|r| &r.feature == f && r.contribution > 0.0))
+                .is_none_or(|f| customer.reasons.iter().any(|r| *r.feature == **f && r.contribution > 0.0))
             && self.segment.as_deref().is_none_or(|s| segment == Some(s))
     }
 }

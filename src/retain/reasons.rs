@@ -26,10 +26,10 @@ pub fn reason_summary(customers: &[CustomerRisk], min_tier: RiskTier) -> Vec<Rea
     let mut m: HashMap<&str, (usize, f64)> = HashMap::new();
     for c in customers.iter().filter(|c| c.tier >= min_tier) {
         let actionable = |r: &&crate::model::Reason| {
-            r.contribution > 0.0 && !crate::features::CALENDAR_FEATURES.contains(&r.feature.as_str())
+            r.contribution > 0.0 && !crate::features::CALENDAR_FEATURES.contains(&&*r.feature)
         };
         for r in c.reasons.iter().filter(actionable) {
-            let e = m.entry(r.feature.as_str()).or_default();
+            let e = m.entry(&*r.feature).or_default();
             e.0 += 1;
             e.1 += r.contribution;
         }

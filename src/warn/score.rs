@@ -260,7 +260,14 @@ pub fn rank_scores(
     let before: HashMap<&CustomerId, &CustomerRisk> =
         previous.map(|p| p.customers.iter().map(|c| (&c.customer, c)).collect()).unwrap_or_default();
     let cutoffs = config.cutoffs;
-    let mut customers: Vec<CustomerRisk> = scores
+    // Riskiest first, ties by id: sort positions, then move each customer once (sorting
+    // the customers themselves moved every record O(log n) times).
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (a, b) = (&scores[a], &scores[b]);
+        b.probability.total_cmp(&a.probability).then_with(|| a.customer.cmp(&b.customer))
+    });
+    let ranked: Vec<CustomerRisk> = scores
         .into_par_iter()
         .map(|s| {
             let below = sorted.partition_point(|&p| p < s.probability) as f64;
@@ -291,7 +298,9 @@ pub fn rank_scores(
             }
         })
         .collect();
-    customers.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.customer.cmp(&b.customer)));
+    let mut slots: Vec<Option<CustomerRisk>> = ranked.into_iter().map(Some).collect();
+    // `order` is a permutation of the positions (ids are unique), so every slot is taken once.
+    let customers: Vec<CustomerRisk> = order.iter().filter_map(|&i| slots.get_mut(i).and_then(Option::take)).collect();
     Ok(Scoring { as_of, customers })
 }
 
@@ -366,7 +375,8 @@ impl Scorer {
         previous: Option<&Scoring>,
         progress: &dyn Progress,
     ) -> Result<Scoring> {
-        let scores = self.pipeline.score_log(log, as_of, self.config.reasons, progress)?;
+        // rank_scores sorts riskiest first; a second sort here would only repeat it.
+        let scores = self.pipeline.score_log_unsorted(log, as_of, self.config.reasons, progress)?;
         let scoring = rank_scores(scores, as_of, &self.config, previous)?;
         progress.update(ProgressUpdate { stage: "ranking", done: 1, total: 1 });
         Ok(scoring)
