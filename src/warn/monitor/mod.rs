@@ -207,6 +207,10 @@ impl Tracked {
     /// (they would be late), so they need no de-duplication.
     fn forget_ids_before(&mut self, unix_seconds: i64) {
         self.seen.retain(|&(_, t)| t.unix_seconds() >= unix_seconds);
+        if self.seen.is_empty() {
+            // Most customers are quiet most of the time: give the buffer back.
+            self.seen = Vec::new();
+        }
     }
 
     fn heap_bytes(&self) -> usize {
@@ -803,7 +807,7 @@ impl Monitor {
             };
             let Some(score) = score else {
                 self.state.stats.unscored_triggers += c.pending.len() as u64;
-                c.pending.clear();
+                c.pending = Vec::new();
                 c.probability = None;
                 c.tier = None;
                 continue;

@@ -77,6 +77,12 @@ fn expire<T: Timed>(items: &mut Vec<T>, cut: Timestamp, keep_first: bool) {
     let start = usize::from(keep_first);
     if n >= start + 2 {
         items.drain(start..n - 1);
+        // Release what expiry freed once it exceeds one growth step of `insert_sorted`,
+        // so a customer whose activity falls does not keep the capacity of their busiest
+        // look-back (and a steady stream does not reallocate back and forth).
+        if items.capacity() - items.len() > items.len() / 4 + 2 {
+            items.shrink_to(items.len() + items.len() / 8 + 1);
+        }
     }
 }
 
@@ -240,6 +246,27 @@ mod tests {
         let before = w.clone();
         w.expire(t(10));
         assert_eq!(w, before);
+    }
+
+    #[test]
+    fn expiry_gives_back_capacity_beyond_one_growth_step() {
+        let mut w = Window::default();
+        for d in 0..200 {
+            w.insert_visit(Instant32::new(t(d)).unwrap());
+        }
+        assert!(w.visits.capacity() >= 200);
+        w.expire(t(190));
+        // The last visit before the cut plus the ten at or after it.
+        assert_eq!(w.visits.len(), 11);
+        assert!(w.visits.capacity() <= 11 + 11 / 4 + 2, "capacity {}", w.visits.capacity());
+        // A small expiry keeps the buffer (no reallocation for every dropped event).
+        let mut v = Window::default();
+        for d in 0..40 {
+            v.insert_visit(Instant32::new(t(d)).unwrap());
+        }
+        let cap = v.visits.capacity();
+        v.expire(t(2));
+        assert_eq!((v.visits.len(), v.visits.capacity()), (39, cap));
     }
 
     #[test]
