@@ -14,19 +14,22 @@
 //! - `scorer_batch` / `scorer_batch_no_reasons`: `Scorer::score_log` of the whole log at
 //!   2024-07-01 (features, score, reasons, tiers, percentiles); throughput in scored customers.
 //!
-//! The memory per monitored customer is printed once (stderr) during set-up.
+//! The memory per monitored customer is printed once (stderr) during set-up, for the
+//! default 365-day look-back and (full runs only) for shorter look-backs with windows
+//! that fit them, to show what the 1 KiB target would take.
 //! In test mode (`cargo test --benches`) the population has 300 customers.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use churnguard::Timestamp;
 use churnguard::classify::LogisticRegression;
 use churnguard::data::{Event, EventLog};
+use churnguard::features::FeatureSpec;
 use churnguard::pipeline::Pipeline;
 use churnguard::progress::Silent;
 use churnguard::sim::{Population, SimConfig};
-use churnguard::warn::{Monitor, MonitorConfig, Scorer, ScorerConfig};
+use churnguard::warn::{Detectors, FrequencyDrop, Monitor, MonitorConfig, Scorer, ScorerConfig};
+use churnguard::{Days, Timestamp};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn test_mode() -> bool {
@@ -63,6 +66,10 @@ fn bench(c: &mut Criterion) {
             m.events_per_customer(),
             m.memory_per_customer()
         );
+    }
+
+    if !test_mode() {
+        memory_by_lookback(&log, &dates, &events, start);
     }
 
     let mut group = c.benchmark_group(format!("monitor_{n}"));
@@ -104,6 +111,32 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Bytes per monitored customer after July with shorter look-backs (set-up output only).
+fn memory_by_lookback(log: &EventLog, dates: &[Timestamp], events: &[Event], start: Timestamp) {
+    for (lookback, windows) in [(180, [7, 30, 90]), (120, [7, 30, 60])] {
+        let spec = FeatureSpec { windows: windows.iter().map(|&d| Days(d)).collect(), ..FeatureSpec::default() };
+        let fitted = Pipeline::new(LogisticRegression::params())
+            .features(spec)
+            .lookback(Days(lookback))
+            .fit_log(log, dates, &Silent)
+            .expect("fit");
+        // The frequency-drop detector's windows must fit the shorter look-back.
+        let drop =
+            FrequencyDrop { recent: Days(lookback / 6), baseline: Days(lookback / 2), ..FrequencyDrop::default() };
+        let detectors = Detectors { frequency_drop: Some(drop), ..Detectors::default() };
+        let mut m = Monitor::new(fitted, MonitorConfig { detectors, ..MonitorConfig::default() }).expect("monitor");
+        m.seed(log, start).expect("seed");
+        for (i, e) in events.iter().enumerate() {
+            m.apply(i as u64, e).expect("apply");
+        }
+        eprintln!(
+            "monitor, {lookback}-day look-back, windows {windows:?}: after July {:.0} events and {:.0} bytes per customer",
+            m.events_per_customer(),
+            m.memory_per_customer()
+        );
+    }
 }
 
 criterion_group!(benches, bench);
