@@ -19,7 +19,6 @@ pub(crate) const ALIAS_TOLERANCE: f64 = 1e-10;
 /// under separation / monotone likelihood the diverging columns are the ones that cross it.
 pub(crate) const DIVERGENT_SPREAD: f64 = 15.0;
 
-/// `max − min` of a column (0 for an empty one).
 /// The settings `ChurnFactors` and `CoxPh` share: an L2 penalty ≥ 0, a confidence
 /// level in (0, 1), at least one Newton iteration and a positive tolerance.
 pub(crate) fn check_newton_settings(l2: f64, level: f64, max_iterations: usize, tolerance: f64) -> Result<()> {
@@ -33,6 +32,7 @@ pub(crate) fn check_newton_settings(l2: f64, level: f64, max_iterations: usize, 
     Ok(())
 }
 
+/// `max − min` of a column (0 for an empty one).
 pub(crate) fn column_range(col: ndarray::ArrayView1<'_, f64>) -> f64 {
     if col.is_empty() {
         return 0.0;
