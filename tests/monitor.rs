@@ -39,7 +39,6 @@ fn date(y: i32, m: u32, d: u32) -> Timestamp {
     Timestamp::from_ymd(y, m, d).unwrap()
 }
 
-/// Every event of a batch, in time order (stable: ties keep the batch's order, as the log does).
 fn monitor_with_profiles(config: MonitorConfig) -> Monitor {
     let w = world();
     let mut m = Monitor::new(w.fitted.clone(), config).unwrap();
