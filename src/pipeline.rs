@@ -212,6 +212,13 @@ pub struct CustomerScore {
     pub reasons: Vec<Reason>,
 }
 
+impl CustomerScore {
+    /// The order of every ranking: highest probability first, ties by customer id.
+    pub(crate) fn riskiest_first(a: &CustomerScore, b: &CustomerScore) -> std::cmp::Ordering {
+        b.probability.total_cmp(&a.probability).then_with(|| a.customer.cmp(&b.customer))
+    }
+}
+
 /// A fitted pipeline: rebuilds features from events and scores customers.
 #[derive(Clone, Debug)]
 pub struct FittedPipeline {
@@ -246,7 +253,7 @@ impl FittedPipeline {
         progress: &dyn Progress,
     ) -> Result<Vec<CustomerScore>> {
         let mut scores = self.score_log_unsorted(log, as_of, reasons, progress)?;
-        scores.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.customer.cmp(&b.customer)));
+        scores.sort_by(CustomerScore::riskiest_first);
         Ok(scores)
     }
 

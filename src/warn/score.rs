@@ -254,19 +254,16 @@ pub fn rank_scores(
         );
         ensure!(seen.insert(&s.customer), Error::param("customer", &s.customer, "scored twice"));
     }
-    let mut sorted: Vec<f64> = scores.iter().map(|s| s.probability).collect();
-    sorted.sort_by(f64::total_cmp);
+    // Riskiest first, ties by id: sort positions, then move each customer once (sorting
+    // the customers themselves moved every record O(log n) times).
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| CustomerScore::riskiest_first(&scores[a], &scores[b]));
+    // Ascending probabilities for the percentiles: the ranking read backwards.
+    let sorted: Vec<f64> = order.iter().rev().map(|&i| scores[i].probability).collect();
     let n = sorted.len() as f64;
     let before: HashMap<&CustomerId, &CustomerRisk> =
         previous.map(|p| p.customers.iter().map(|c| (&c.customer, c)).collect()).unwrap_or_default();
     let cutoffs = config.cutoffs;
-    // Riskiest first, ties by id: sort positions, then move each customer once (sorting
-    // the customers themselves moved every record O(log n) times).
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (a, b) = (&scores[a], &scores[b]);
-        b.probability.total_cmp(&a.probability).then_with(|| a.customer.cmp(&b.customer))
-    });
     let ranked: Vec<CustomerRisk> = scores
         .into_par_iter()
         .map(|s| {
