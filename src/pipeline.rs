@@ -306,18 +306,15 @@ impl FittedPipeline {
             .map(|c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
                 let mut scratch = crate::model::ReasonScratch::default();
+                let mut contributions = Vec::new();
                 let index = if reasons == 0 { None } else { Some(index.for_one_thread()) };
                 let part = rows
                     .map(|r| {
                         let reasons = match &index {
                             None => Vec::new(),
                             Some(index) => {
-                                let mut contributions = std::mem::take(&mut scratch.contributions);
                                 self.model.model().contributions_into(x.row(r), &mut contributions)?;
-                                let top =
-                                    self.model.top_reasons(index, features, r, &contributions, reasons, &mut scratch);
-                                scratch.contributions = contributions;
-                                top
+                                self.model.top_reasons(index, features, r, &contributions, reasons, &mut scratch)
                             }
                         };
                         Ok(CustomerScore {

@@ -61,7 +61,12 @@ impl ReasonIndex {
     /// reference counts no other thread shares (clones of one shared name from two
     /// threads would pass its cache line back and forth).
     pub(crate) fn for_one_thread(&self) -> ReasonIndex {
-        ReasonIndex { names: self.names.iter().map(|n| Arc::from(&**n)).collect(), ..self.clone() }
+        ReasonIndex {
+            names: self.names.iter().map(|n| Arc::from(&**n)).collect(),
+            name_rank: self.name_rank.clone(),
+            numeric: self.numeric.clone(),
+            categorical: self.categorical.clone(),
+        }
     }
 }
 
@@ -70,8 +75,6 @@ impl ReasonIndex {
 pub(crate) struct ReasonScratch {
     totals: Vec<f64>,
     best: Vec<usize>,
-    /// Design-column contributions of the current row.
-    pub(crate) contributions: Vec<f64>,
 }
 
 /// A fitted [`Preprocessor`] plus a fitted [`ChurnModel`]: scores raw
@@ -172,7 +175,7 @@ impl FittedModel {
         if k == 0 {
             return Vec::new();
         }
-        let ReasonScratch { totals, best, .. } = scratch;
+        let ReasonScratch { totals, best } = scratch;
         totals.clear();
         totals.resize(index.names.len(), 0.0);
         for (c, &src) in contributions.iter().zip(self.preprocessor.output_sources()) {
