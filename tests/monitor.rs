@@ -266,6 +266,19 @@ fn bad_input_gets_typed_errors() {
     let other_version = json.replacen("\"version\":1", "\"version\":99", 1);
     let err = MonitorState::from_json(&other_version).unwrap_err();
     assert!(err.to_string().contains("version 99"), "{err}");
+    // A customer's visits out of time order (a hand-edited or damaged checkpoint): the
+    // monitor keeps them sorted and refuses them rather than mis-count its windows.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let visits = value["customers"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .map(|c| &mut c["window"]["visits"])
+        .find(|v| v.as_array().is_some_and(|a| a.len() >= 2 && a[0] != a[a.len() - 1]))
+        .unwrap();
+    visits.as_array_mut().unwrap().reverse();
+    let err = MonitorState::from_json(&value.to_string()).unwrap_err();
+    assert!(matches!(&err, Error::Checkpoint { reason } if reason.contains("visits are not in time order")), "{err}");
     let other = Pipeline::new(LogisticRegression::params())
         .horizon(Days(60))
         .fit_log(&w.log, &[date(2024, 1, 1)], &Silent)

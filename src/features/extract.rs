@@ -70,6 +70,41 @@ pub enum Activity {
     AnyEvent,
 }
 
+impl Activity {
+    /// Whether a customer counts as active, given `recent(kind)`: whether they had an
+    /// event of that kind recently (asked lazily, orders first).
+    fn counts(self, recent: impl Fn(EventKind) -> bool) -> bool {
+        let kinds: &[EventKind] = match self {
+            Activity::Orders => &[EventKind::Order],
+            Activity::OrdersOrVisits => &[EventKind::Order, EventKind::Visit],
+            Activity::AnyEvent => {
+                &[EventKind::Order, EventKind::Visit, EventKind::Interaction, EventKind::Ticket, EventKind::Review]
+            }
+        };
+        kinds.iter().any(|&k| recent(k))
+    }
+}
+
+/// The kinds of timed events a customer has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    Order,
+    Visit,
+    Interaction,
+    Ticket,
+    Review,
+}
+
+/// A customer's last event of each kind (before some instant), if any.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LastEvents {
+    pub(crate) order: Option<Timestamp>,
+    pub(crate) visit: Option<Timestamp>,
+    pub(crate) interaction: Option<Timestamp>,
+    pub(crate) ticket: Option<Timestamp>,
+    pub(crate) review: Option<Timestamp>,
+}
+
 /// How churn is defined.
 ///
 /// A customer is *eligible* at a snapshot if they signed up before `as_of` and
@@ -445,24 +480,37 @@ impl FeatureSpec {
             let n = seek_back(items, items.len(), to);
             n.checked_sub(1).and_then(|i| items.get(i)).is_some_and(|e| e.at() >= from)
         }
-        let orders = any(ev.orders, from, to);
-        match self.churn.activity {
-            Activity::Orders => orders,
-            Activity::OrdersOrVisits => orders || any(ev.visits, from, to),
-            Activity::AnyEvent => {
-                orders
-                    || any(ev.visits, from, to)
-                    || any(ev.interactions, from, to)
-                    || any(ev.tickets, from, to)
-                    || any(ev.reviews, from, to)
-            }
-        }
+        self.churn.activity.counts(|kind| match kind {
+            EventKind::Order => any(ev.orders, from, to),
+            EventKind::Visit => any(ev.visits, from, to),
+            EventKind::Interaction => any(ev.interactions, from, to),
+            EventKind::Ticket => any(ev.tickets, from, to),
+            EventKind::Review => any(ev.reviews, from, to),
+        })
     }
 
     /// Whether a customer gets a row at `snapshot`.
     pub(crate) fn eligible<V: Timed, I: Timed>(&self, ev: &History<'_, V, I>, snapshot: &Snapshot) -> bool {
         ev.customer.signup < snapshot.as_of
             && self.active_between(ev, snapshot.as_of - self.churn.active_within, snapshot.as_of)
+    }
+
+    /// [`eligible`](Self::eligible) for a customer who signed up at `signup` and whose
+    /// last events of each kind before `snapshot.as_of` are `last` (a monitor keeps
+    /// them without reading its customers' histories).
+    pub(crate) fn eligible_by_last(&self, signup: Timestamp, last: &LastEvents, snapshot: &Snapshot) -> bool {
+        let from = snapshot.as_of - self.churn.active_within;
+        signup < snapshot.as_of
+            && self.churn.activity.counts(|kind| {
+                let t = match kind {
+                    EventKind::Order => last.order,
+                    EventKind::Visit => last.visit,
+                    EventKind::Interaction => last.interaction,
+                    EventKind::Ticket => last.ticket,
+                    EventKind::Review => last.review,
+                };
+                t.is_some_and(|t| t >= from)
+            })
     }
 
     /// Indices (into the log) of the customers eligible at `snapshot`.

@@ -16,7 +16,7 @@ mod extract;
 mod matrix;
 mod table;
 
-pub(crate) use self::extract::History;
 pub use self::extract::{Activity, CALENDAR_FEATURES, ChurnDefinition, FeatureFamilies, FeatureSpec, Snapshot};
+pub(crate) use self::extract::{History, LastEvents};
 pub use self::matrix::{CategoricalColumn, FeatureMatrix, LabeledMatrix};
 pub use self::table::{ColumnKind, TableSpec};

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::window::Window;
+use crate::data::OrderEntry;
 use crate::error::{Error, Result, ensure};
 use crate::time::{Days, Timestamp};
 use crate::warn::RiskTier;
@@ -119,23 +119,25 @@ impl Detectors {
         Ok(())
     }
 
-    /// State-based triggers for a customer at `now`, given the look-back start.
-    pub(crate) fn on_state(&self, window: &Window, now: Timestamp, lookback_start: Timestamp) -> Vec<Trigger> {
+    /// State-based triggers for a customer with the retained `orders` (sorted by
+    /// time) at `now`, given the look-back start.
+    pub(crate) fn on_state(&self, orders: &[OrderEntry], now: Timestamp, lookback_start: Timestamp) -> Vec<Trigger> {
         let mut out = Vec::new();
+        let orders = Orders(orders);
         if let Some(f) = &self.frequency_drop {
             let recent_start = now - f.recent;
-            let baseline_orders = window.orders_between(recent_start - f.baseline, recent_start);
-            let recent_orders = window.orders_between(recent_start, now);
+            let baseline_orders = orders.count_between(recent_start - f.baseline, recent_start);
+            let recent_orders = orders.count_between(recent_start, now);
             let expected = baseline_orders as f64 * f64::from(f.recent.0) / f64::from(f.baseline.0);
             if expected >= f.min_expected && recent_orders as f64 <= f.max_ratio * expected {
                 out.push(Trigger::FrequencyDrop { recent_orders: recent_orders as u32, expected });
             }
         }
         if let Some(i) = &self.inactivity
-            && let (Some(gap), n) = window.median_order_gap(lookback_start, now)
+            && let (Some(gap), n) = orders.median_gap(lookback_start, now)
             && n >= i.min_orders
             && gap > 0.0
-            && let Some(last) = window.last_order_before(now)
+            && let Some(last) = orders.last_before(now)
         {
             let silent = now.days_since(last);
             if silent > i.multiple * gap {
@@ -143,6 +145,42 @@ impl Detectors {
             }
         }
         out
+    }
+}
+
+/// A customer's retained orders, sorted by time.
+struct Orders<'a>(&'a [OrderEntry]);
+
+impl Orders<'_> {
+    fn between(&self, from: Timestamp, to: Timestamp) -> &[OrderEntry] {
+        let lo = self.0.partition_point(|o| o.at < from);
+        let hi = self.0.partition_point(|o| o.at < to);
+        self.0.get(lo..hi).unwrap_or(&[])
+    }
+
+    /// Orders at or after `from` and before `to`.
+    fn count_between(&self, from: Timestamp, to: Timestamp) -> usize {
+        self.between(from, to).len()
+    }
+
+    /// Median gap in days between consecutive orders at or after `from` and before `to`,
+    /// with the number of orders it is taken over.
+    fn median_gap(&self, from: Timestamp, to: Timestamp) -> (Option<f64>, usize) {
+        let orders = self.between(from, to);
+        let mut gaps: Vec<f64> = orders.windows(2).map(|w| w[1].at.days_since(w[0].at)).collect();
+        if gaps.is_empty() {
+            return (None, orders.len());
+        }
+        gaps.sort_by(f64::total_cmp);
+        let m = gaps.len();
+        let median = if m % 2 == 1 { gaps[m / 2] } else { 0.5 * (gaps[m / 2 - 1] + gaps[m / 2]) };
+        (Some(median), orders.len())
+    }
+
+    /// The last order before `to`, if any.
+    fn last_before(&self, to: Timestamp) -> Option<Timestamp> {
+        let hi = self.0.partition_point(|o| o.at < to);
+        hi.checked_sub(1).and_then(|i| self.0.get(i)).map(|o| o.at)
     }
 }
 
@@ -255,26 +293,36 @@ impl fmt::Display for Trigger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Channel, OrderEntry};
+    use crate::data::Channel;
     use crate::time::SECONDS_PER_DAY;
 
     fn t(day: i64) -> Timestamp {
         Timestamp::from_unix_seconds(day * SECONDS_PER_DAY)
     }
 
-    fn window(days: &[i64]) -> Window {
-        let mut w = Window::default();
-        for &d in days {
-            w.insert_order(OrderEntry {
+    fn window(days: &[i64]) -> Vec<OrderEntry> {
+        days.iter()
+            .map(|&d| OrderEntry {
                 at: t(d),
                 amount: 10.0,
                 discount: 0.0,
                 items: 1,
                 returned: false,
                 channel: Channel::Web,
-            });
-        }
-        w
+            })
+            .collect()
+    }
+
+    #[test]
+    fn median_gap_uses_only_orders_in_range() {
+        let orders = window(&[0, 10, 12, 20, 50]);
+        let o = Orders(&orders);
+        // Orders 10, 12, 20, 50 → gaps 2, 8, 30 → median 8.
+        assert_eq!(o.median_gap(t(5), t(60)), (Some(8.0), 4));
+        assert_eq!(o.median_gap(t(45), t(60)), (None, 1));
+        assert_eq!(o.count_between(t(10), t(20)), 2);
+        assert_eq!(o.last_before(t(20)), Some(t(12)));
+        assert_eq!(o.last_before(t(0)), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use self::detect::{Cause, Detectors, FrequencyDrop, Inactivity, Trigger};
-use self::window::{Instant32, Window};
+use self::window::{Decoded, Instant32, Window};
 use crate::data::{
     Customer, CustomerId, Event, EventLog, OrderEntry, ReviewEntry, TicketCategory, TicketEntry, order_problem,
     review_problem, ticket_problem,
@@ -164,6 +164,11 @@ pub struct MonitorStats {
     pub suppressed: u64,
     /// Triggers of customers not scored (not eligible: signed up after the clock or lapsed).
     pub unscored_triggers: u64,
+}
+
+/// The error for an event the monitor cannot keep (`reason` says why).
+fn not_stored(kind: &'static str, customer: &CustomerId, reason: &str) -> Error {
+    Error::InvalidEvent { kind, customer: customer.to_string(), reason: reason.to_string() }
 }
 
 /// One monitored customer.
@@ -507,7 +512,7 @@ impl Monitor {
     /// if the log holds times outside 1970–2106. Each leaves the monitor unchanged.
     pub fn seed(&mut self, log: &EventLog, until: Timestamp) -> Result<()> {
         ensure!(
-            self.state.customers.iter().all(|c| c.window.len() == 0),
+            self.state.customers.iter().all(|c| c.window.is_empty()),
             Error::param("seed", until, "the monitor already holds events; seed a fresh monitor")
         );
         if let Some(now) = self.state.now {
@@ -537,21 +542,23 @@ impl Monitor {
             self.add_customer(ev.customer.clone())?;
             let Some(&k) = self.index.get(&ev.customer.id) else { continue };
             let c = &mut self.state.customers[k];
+            let stored =
+                |r: std::result::Result<(), &str>| r.map_err(|reason| not_stored("event", &ev.customer.id, reason));
             for o in before(ev.orders, until) {
-                c.window.insert_order(*o);
+                stored(c.window.insert_order(*o))?;
             }
             for v in before(ev.visits, until) {
-                c.window.insert_visit(compact(v.at));
+                stored(c.window.insert_visit(compact(v.at)))?;
             }
             for x in before(ev.interactions, until) {
-                c.window.insert_interaction(compact(x.at));
+                stored(c.window.insert_interaction(compact(x.at)))?;
             }
             for t in before(ev.tickets, until) {
-                c.window.insert_ticket(*t);
+                stored(c.window.insert_ticket(*t))?;
                 c.complaints += u32::from(t.category == TicketCategory::Complaint);
             }
             for r in before(ev.reviews, until) {
-                c.window.insert_review(*r);
+                stored(c.window.insert_review(*r))?;
             }
             c.window.expire(cut);
             c.window.shrink();
@@ -582,25 +589,24 @@ impl Monitor {
             return Err(Error::InvalidEvent { kind, customer: id.to_string(), reason });
         }
         let at = event.at();
-        let compact = Instant32::new(at).ok_or_else(|| Error::InvalidEvent {
-            kind: "event",
-            customer: id.to_string(),
-            reason: format!("time {at} lies outside 1970–2106, the range a monitor keeps"),
-        })?;
+        let compact = Instant32::new(at).ok_or_else(|| not_stored("event", id, window::OUT_OF_RANGE))?;
         let known = self.index.get(id).copied();
         // A closing of a ticket already held: accepted however long ago it was opened.
-        if let (Some(i), Event::Ticket(t)) = (known, event)
-            && let Some(held) = self.state.customers[i].window.ticket_mut(t.opened, t.category)
-        {
+        if let (Some(i), Event::Ticket(t)) = (known, event) {
+            let c = &mut self.state.customers[i];
             let closing = (t.closed, t.resolved, t.satisfaction);
-            if (held.closed, held.resolved, held.satisfaction) == closing {
-                self.state.stats.duplicates += 1;
-                return Ok(Applied::Duplicate);
+            match c.window.close_ticket(t.opened, t.category, closing).map_err(|r| not_stored("ticket", id, r))? {
+                Some(false) => {
+                    self.state.stats.duplicates += 1;
+                    return Ok(Applied::Duplicate);
+                }
+                Some(true) => {
+                    c.dirty = true;
+                    self.state.stats.ticket_updates += 1;
+                    return Ok(Applied::TicketUpdated);
+                }
+                None => {}
             }
-            (held.closed, held.resolved, held.satisfaction) = closing;
-            self.state.customers[i].dirty = true;
-            self.state.stats.ticket_updates += 1;
-            return Ok(Applied::TicketUpdated);
         }
         let tolerance = self.state.config.late_tolerance_seconds;
         if let Some(now) = self.state.now {
@@ -630,12 +636,13 @@ impl Monitor {
             return Ok(Applied::Duplicate);
         }
         let detectors = self.state.config.detectors;
+        let stored = |r: std::result::Result<(), &str>| r.map_err(|reason| not_stored("event", id, reason));
         match event {
-            Event::Order(o) => c.window.insert_order(OrderEntry::from(o)),
-            Event::Visit(_) => c.window.insert_visit(compact),
-            Event::Interaction(_) => c.window.insert_interaction(compact),
+            Event::Order(o) => stored(c.window.insert_order(OrderEntry::from(o)))?,
+            Event::Visit(_) => stored(c.window.insert_visit(compact))?,
+            Event::Interaction(_) => stored(c.window.insert_interaction(compact))?,
             Event::Ticket(t) => {
-                c.window.insert_ticket(TicketEntry::from(t));
+                stored(c.window.insert_ticket(TicketEntry::from(t)))?;
                 if t.category == TicketCategory::Complaint {
                     if c.complaints == 0 && detectors.first_complaint {
                         c.pending.push(Trigger::FirstComplaint { at: t.opened });
@@ -644,7 +651,7 @@ impl Monitor {
                 }
             }
             Event::Review(r) => {
-                c.window.insert_review(ReviewEntry::from(r));
+                stored(c.window.insert_review(ReviewEntry::from(r)))?;
                 if detectors.bad_review_max_rating.is_some_and(|max| r.rating <= max) {
                     c.pending.push(Trigger::BadReview { at: r.at, rating: r.rating });
                 }
@@ -690,25 +697,51 @@ impl Monitor {
         let settings = &self.state.settings;
         let snapshot = settings.snapshot(now)?;
         let customers = &self.state.customers;
+        // Every retained event is before the clock, so the last ones are those before `now`.
         Ok(candidates
             .filter(|&i| {
                 let c = &customers[i];
-                settings.features.eligible(&c.window.history(&c.profile), &snapshot)
+                settings.features.eligible_by_last(c.profile.signup, &c.window.last_times(), &snapshot)
             })
             .collect())
     }
 
-    fn features_of(&self, now: Timestamp, rows: &[usize]) -> Result<FeatureMatrix> {
+    /// Features at `now` of the customers at `rows`, and with `detectors` the state
+    /// triggers of each (from the same decoded orders).
+    ///
+    /// Chunk by chunk: each worker decodes a chunk of customers into one reused set of
+    /// vectors, so decoding allocates nothing per customer and the decoded events of
+    /// all customers are never held at once (fresh memory for them cost more page
+    /// faults than the decoding itself).
+    fn features_of(
+        &self,
+        now: Timestamp,
+        rows: &[usize],
+        detectors: Option<&Detectors>,
+    ) -> Result<(FeatureMatrix, Vec<Vec<Trigger>>)> {
         let settings = &self.state.settings;
         let snapshot = settings.snapshot(now)?;
-        let histories: Vec<_> = rows
-            .iter()
-            .map(|&i| {
-                let c = &self.state.customers[i];
-                c.window.history(&c.profile)
+        let lookback_start = now - settings.lookback;
+        let customers = &self.state.customers;
+        const CHUNK: usize = 256;
+        let parts: Vec<(FeatureMatrix, Vec<Vec<Trigger>>)> = rows
+            .par_chunks(CHUNK)
+            .map_init(Decoded::default, |d, chunk| {
+                d.clear();
+                for &i in chunk {
+                    d.push(&customers[i].window);
+                }
+                let histories: Vec<_> =
+                    chunk.iter().enumerate().map(|(j, &i)| d.history(j, &customers[i].profile)).collect();
+                let triggers = match detectors {
+                    Some(det) => histories.iter().map(|h| det.on_state(h.orders, now, lookback_start)).collect(),
+                    None => Vec::new(),
+                };
+                Ok((settings.features.extract_histories(&snapshot, &histories)?, triggers))
             })
-            .collect();
-        settings.features.extract_histories(&snapshot, &histories)
+            .collect::<Result<_>>()?;
+        let (matrices, triggers): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        Ok((FeatureMatrix::vstack(&matrices)?, triggers.into_iter().flatten().collect()))
     }
 
     /// Features at the clock of every customer eligible for scoring, in tracking order:
@@ -720,7 +753,7 @@ impl Monitor {
         let now = self.clock()?;
         let rows = self.eligible(now, 0..self.state.customers.len())?;
         ensure!(!rows.is_empty(), Error::EmptyData { context: format!("no monitored customer is eligible at {now}") });
-        self.features_of(now, &rows)
+        Ok(self.features_of(now, &rows, None)?.0)
     }
 
     /// Score every eligible customer at the clock, with tiers, percentiles and reasons
@@ -772,11 +805,11 @@ impl Monitor {
         });
         let dirty: Vec<usize> = (0..self.state.customers.len()).filter(|&i| self.state.customers[i].dirty).collect();
         let rows = self.eligible(now, dirty.iter().copied())?;
-        let scores = if rows.is_empty() {
-            Vec::new()
+        let (scores, states) = if rows.is_empty() {
+            (Vec::new(), Vec::new())
         } else {
-            let features = self.features_of(now, &rows)?;
-            self.pipeline.score_features(&features, self.state.config.reasons, progress)?
+            let (features, states) = self.features_of(now, &rows, Some(&self.state.config.detectors))?;
+            (self.pipeline.score_features(&features, self.state.config.reasons, progress)?, states)
         };
         let config = self.state.config;
         if matches!(config.cutoffs, TierCutoffs::Quantile { .. })
@@ -796,7 +829,7 @@ impl Monitor {
                 tier_of_share(share, medium, high)
             }
         };
-        let mut scored = rows.iter().zip(scores).peekable();
+        let mut scored = rows.iter().zip(scores.into_iter().zip(states)).peekable();
         let mut alerts = Vec::new();
         for &i in &dirty {
             let c = &mut self.state.customers[i];
@@ -805,7 +838,7 @@ impl Monitor {
                 Some((row, _)) if **row == i => scored.next().map(|(_, s)| s),
                 _ => None,
             };
-            let Some(score) = score else {
+            let Some((score, state)) = score else {
                 self.state.stats.unscored_triggers += c.pending.len() as u64;
                 c.pending = Vec::new();
                 c.probability = None;
@@ -817,7 +850,7 @@ impl Monitor {
             let previous = c.tier;
             let mut triggers = std::mem::take(&mut c.pending);
             let mut holding = [false; 5];
-            for t in config.detectors.on_state(&c.window, now, lookback_start) {
+            for t in state {
                 let k = t.cause().index();
                 holding[k] = true;
                 // A change is news; a condition that already held (or held before the
