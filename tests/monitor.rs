@@ -285,6 +285,12 @@ fn bad_input_gets_typed_errors() {
         .unwrap();
     let state = MonitorState::from_json(&json).unwrap();
     assert!(matches!(Monitor::restore(other, state), Err(Error::Checkpoint { .. })));
+    // A clock moved back before events the checkpoint holds.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["now"] = serde_json::to_value(date(2000, 1, 1)).unwrap();
+    let state = MonitorState::from_json(&value.to_string()).unwrap();
+    let err = Monitor::restore(w.fitted.clone(), state).unwrap_err();
+    assert!(matches!(&err, Error::Checkpoint { reason } if reason.contains("not before the clock")), "{err}");
 }
 
 #[test]

@@ -378,6 +378,15 @@ impl Monitor {
                 index.insert(c.profile.id.clone(), i).is_none(),
                 Error::Checkpoint { reason: format!("customer `{}` appears twice", c.profile.id) }
             );
+            // Every event a monitor holds is before its clock (eligibility relies on it).
+            if let Some(last) = c.window.last_event() {
+                ensure!(
+                    state.now.is_some_and(|now| last < now),
+                    Error::Checkpoint {
+                        reason: format!("customer `{}` has an event at {last}, not before the clock", c.profile.id)
+                    }
+                );
+            }
         }
         Ok(Monitor { pipeline, playbook: None, state, index })
     }
