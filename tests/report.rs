@@ -161,6 +161,12 @@ fn kaplan_meier_chart_has_one_legend_entry_per_group() {
         &["Kaplan-Meier survival", "monthly (n = 6)", "yearly (n = 4)", "Months of tenure", "Share not churned"],
     );
     assert!(matches!(kaplan_meier_svg(&[], "Days"), Err(Error::EmptyData { .. })));
+    // Groups named after risk tiers take the tier colours of the tier charts (high red
+    // #CC2D2D, low green #4C995C), not the palette's first colours (blue #1F77B4, red #D62728).
+    let svg = kaplan_meier_svg(&[("high risk", &monthly), ("Low risk", &yearly)], "Days").unwrap();
+    let upper = svg.to_ascii_uppercase();
+    assert!(upper.contains("#CC2D2D") && upper.contains("#4C995C"), "tier colours missing");
+    assert!(!upper.contains("#1F77B4") && !upper.contains("#D62728"), "palette colours used for tiers");
 }
 
 fn term(name: &str, or: f64, low: f64, high: f64) -> FactorTerm {

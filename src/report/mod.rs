@@ -404,7 +404,9 @@ pub fn qini_svg(name: &str, curve: &UpliftCurve) -> Result<String> {
 }
 
 /// Kaplan–Meier survival curves by group, as steps with shaded pointwise confidence bands;
-/// `time_label` names the x axis with its unit (e.g. `"Days since 2024-06-01"`).
+/// `time_label` names the x axis with its unit (e.g. `"Days since 2024-06-01"`). A group
+/// whose name starts with a risk tier (`"high risk"`, `"Medium"`, …) is drawn in that
+/// tier's colour, as in [`tier_history_svg`]; other groups take the palette in order.
 ///
 /// # Errors
 /// [`Error::EmptyData`] for no groups, [`Error::NonFinite`] for non-finite times.
@@ -436,7 +438,7 @@ pub fn kaplan_meier_svg(groups: &[(&str, &KaplanMeier)], time_label: &str) -> Re
             .map_err(render_err(CHART))?;
         ctx.configure_mesh().x_desc(time_label).y_desc("Share not churned").draw().map_err(render_err(CHART))?;
         for (i, (name, km)) in groups.iter().enumerate() {
-            let c = colour(i);
+            let c = monitor::tier_colour(name).unwrap_or_else(|| colour(i));
             let t = km.timeline();
             let upper = steps(t, km.upper(), 1.0);
             let mut band: Vec<(f64, f64)> = upper.clone();

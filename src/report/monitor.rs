@@ -13,6 +13,18 @@ const MEDIUM: RGBColor = RGBColor(240, 163, 10);
 const HIGH: RGBColor = RGBColor(204, 45, 45);
 const GREY: RGBColor = RGBColor(110, 110, 110);
 
+/// The tier colour for a series named after a risk tier (its first word: low, medium
+/// or high, any case), so other charts of tiers match the tier charts.
+pub(super) fn tier_colour(name: &str) -> Option<RGBColor> {
+    let first = name.split_whitespace().next()?.to_ascii_lowercase();
+    match first.as_str() {
+        "low" => Some(LOW),
+        "medium" => Some(MEDIUM),
+        "high" => Some(HIGH),
+        _ => None,
+    }
+}
+
 /// `text` cut to at most `max_chars` characters (ending in "…" when cut), so axis labels fit
 /// their label area.
 pub(super) fn short_label(text: &str, max_chars: usize) -> String {
