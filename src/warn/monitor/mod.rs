@@ -645,6 +645,14 @@ impl Monitor {
             return Ok(Applied::Duplicate);
         }
         let detectors = self.state.config.detectors;
+        let after = Timestamp::from_unix_seconds(at.unix_seconds() + 1);
+        let now = self.state.now.map_or(after, |n| n.max(after));
+        // Expire only when the buffer is full: what expiry drops is read by no feature or
+        // detector, so doing it when the room is needed bounds memory the same way while
+        // most events skip it (rescoring expires every customer it scores).
+        if c.window.spare() < window::LONGEST_RECORD {
+            c.window.expire(now - self.state.settings.lookback);
+        }
         let stored = |r: std::result::Result<(), &str>| r.map_err(|reason| not_stored("event", id, reason));
         match event {
             Event::Order(o) => stored(c.window.insert_order(OrderEntry::from(o)))?,
@@ -666,12 +674,9 @@ impl Monitor {
                 }
             }
         }
-        let after = Timestamp::from_unix_seconds(at.unix_seconds() + 1);
-        let now = self.state.now.map_or(after, |n| n.max(after));
         self.state.now = Some(now);
         c.forget_ids_before(now.unix_seconds() - tolerance);
         c.seen.push((event_id, at));
-        c.window.expire(now - self.state.settings.lookback);
         c.dirty = true;
         self.state.stats.events_added += 1;
         Ok(Applied::Added)

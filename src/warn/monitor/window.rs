@@ -80,6 +80,9 @@ const VISITS: usize = 4;
 const SECTIONS: usize = 5;
 /// Bytes of a section's header (the time of its last record).
 const HEADER: usize = 4;
+/// The most bytes one insertion appends: a section header and an order with raw
+/// amount and discount (time 5 + flags 1 + 8 + 8 + items 5).
+pub(crate) const LONGEST_RECORD: usize = HEADER + 27;
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -415,7 +418,7 @@ impl Window {
         }
         // Append: write the record at the end of the buffer and rotate it into place.
         let old_len = self.buf.len();
-        self.reserve(old_len + 32); // the longest record, with a section header
+        self.reserve(old_len + LONGEST_RECORD);
         if last.is_none() {
             self.buf.extend_from_slice(&at.to_le_bytes());
         }
@@ -520,6 +523,11 @@ impl Window {
         if self.buf.capacity() - len > len / 4 + 16 {
             self.buf.shrink_to(len + len / 8 + 8);
         }
+    }
+
+    /// Bytes that can be appended without growing the buffer.
+    pub(crate) fn spare(&self) -> usize {
+        self.buf.capacity() - self.buf.len()
     }
 
     /// Whether no event is retained.
