@@ -15,8 +15,9 @@
 //!   2024-07-01 (features, score, reasons, tiers, percentiles); throughput in scored customers.
 //!
 //! The memory per monitored customer is printed once (stderr) during set-up, for the
-//! default 365-day look-back and (full runs only) for shorter look-backs with windows
-//! that fit them, to show what the 1 KiB target would take.
+//! default 365-day look-back after July's events and after the rescoring that follows
+//! (which expires what applying left), and (full runs only) for shorter look-backs with
+//! windows that fit them.
 //! In test mode (`cargo test --benches`) the population has 300 customers.
 
 use std::hint::black_box;
@@ -63,6 +64,15 @@ fn bench(c: &mut Criterion) {
         eprintln!(
             "monitor: {} customers; after July {:.0} events and {:.0} bytes retained per customer",
             m.n_customers(),
+            m.events_per_customer(),
+            m.memory_per_customer()
+        );
+        // Applying expires a customer's events only when their buffer is full; a
+        // rescoring expires every customer it scores.
+        m.tick(end).expect("tick");
+        m.rescore_dirty().expect("rescore");
+        eprintln!(
+            "monitor: after the rescoring on 2024-08-01 {:.0} events and {:.0} bytes per customer",
             m.events_per_customer(),
             m.memory_per_customer()
         );

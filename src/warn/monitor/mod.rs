@@ -518,7 +518,9 @@ impl Monitor {
     ///
     /// Errors: [`Error::InvalidParameter`] if the monitor already holds events;
     /// [`Error::ClockBackwards`] if `until` is before the clock; [`Error::InvalidEvent`]
-    /// if the log holds times outside 1970–2106. Each leaves the monitor unchanged.
+    /// if the log holds times outside 1970–2106. Each leaves the monitor unchanged. (A
+    /// customer with more than 4 GiB of events in one look-back, which the encoding
+    /// cannot hold, stops seeding part-way with [`Error::InvalidEvent`].)
     pub fn seed(&mut self, log: &EventLog, until: Timestamp) -> Result<()> {
         ensure!(
             self.state.customers.iter().all(|c| c.window.is_empty()),

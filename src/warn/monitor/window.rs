@@ -390,13 +390,13 @@ impl Window {
         Ok(())
     }
 
-    /// Room for `len` bytes, growing by a quarter rather than doubling: a monitor
-    /// holds millions of these buffers, and doubling leaves a quarter of them empty
-    /// on average.
+    /// Room for `len` bytes and, when that means growing, a quarter more (at least 16
+    /// bytes) rather than double: a monitor holds millions of these buffers, and
+    /// doubling leaves a quarter of them empty on average.
     fn reserve(&mut self, len: usize) {
         if len > self.buf.capacity() {
-            let step = (len - self.buf.len()).max(self.buf.len() / 4).max(16);
-            self.buf.reserve_exact(step);
+            let step = (self.buf.len() / 4).max(16);
+            self.buf.reserve_exact(len - self.buf.len() + step);
         }
     }
 
@@ -511,17 +511,19 @@ impl Window {
 
     /// Forget what no feature reads once the look-back starts at `cut`.
     pub(crate) fn expire(&mut self, cut: Timestamp) {
+        let before = self.buf.len();
         self.expire_section::<OrderEntry>(ORDERS, cut, true);
         self.expire_section::<Instant32>(VISITS, cut, false);
         self.expire_section::<Instant32>(INTERACTIONS, cut, false);
         self.expire_section::<TicketEntry>(TICKETS, cut, false);
         self.expire_section::<ReviewEntry>(REVIEWS, cut, false);
-        // Release what expiry freed once it exceeds one growth step of `reserve`, so a
-        // customer whose activity falls does not keep the capacity of their busiest
-        // look-back (and a steady stream does not reallocate back and forth).
+        // Release what expiry freed once the spare room exceeds a growth step of
+        // `reserve` by a record, so a customer whose activity falls does not keep the
+        // capacity of their busiest look-back. Only after a drop, and keeping room for
+        // the next record: a steady stream must not grow and shrink the buffer in turn.
         let len = self.buf.len();
-        if self.buf.capacity() - len > len / 4 + 16 {
-            self.buf.shrink_to(len + len / 8 + 8);
+        if len < before && self.spare() > len / 4 + 2 * LONGEST_RECORD {
+            self.buf.shrink_to(len + len / 8 + LONGEST_RECORD);
         }
     }
 
@@ -778,7 +780,8 @@ mod tests {
         // The last visit before the cut plus the ten at or after it.
         assert_eq!(w.len(), 11);
         let len = w.buf.len();
-        assert!(w.buf.capacity() <= len + len / 4 + 16, "capacity {} for {len} bytes", w.buf.capacity());
+        assert!(w.buf.capacity() <= len + len / 4 + LONGEST_RECORD, "capacity {} for {len} bytes", w.buf.capacity());
+        assert!(w.spare() >= LONGEST_RECORD, "the next record must fit without growing");
         // A small expiry keeps the buffer (no reallocation for every dropped event).
         let mut v = Window::default();
         for d in 0..400 {
@@ -787,6 +790,34 @@ mod tests {
         let cap = v.buf.capacity();
         v.expire(t(2));
         assert_eq!((v.len(), v.buf.capacity()), (399, cap));
+    }
+
+    /// Found in review: windows of a few records grew on every append and shrank on
+    /// every expiry although nothing expired.
+    #[test]
+    fn a_steady_stream_does_not_reallocate_back_and_forth() {
+        for gap_days in [1, 3] {
+            let mut w = Window::default();
+            let mut changes = 0;
+            for d in 0..100 {
+                let before = w.buf.capacity();
+                w.insert_visit(visit(d * gap_days)).unwrap();
+                let grown = w.buf.capacity();
+                w.expire(t(0)); // nothing is before the cut
+                changes += usize::from(grown != before) + usize::from(w.buf.capacity() != grown);
+            }
+            // 100 visits take ~300 bytes: a handful of growth steps of a quarter, no shrinking.
+            assert!(changes <= 12, "{changes} capacity changes in 100 appends, none expired");
+            // A look-back sliding along a steady stream: appends and expiries in turn.
+            let mut changes = 0;
+            for d in 100..300 {
+                let before = w.buf.capacity();
+                w.insert_visit(visit(d * gap_days)).unwrap();
+                w.expire(t((d - 60) * gap_days));
+                changes += usize::from(w.buf.capacity() != before);
+            }
+            assert!(changes <= 4, "{changes} capacity changes in 200 steady appends with expiry");
+        }
     }
 
     #[test]
