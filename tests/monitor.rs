@@ -233,6 +233,10 @@ fn bad_input_gets_typed_errors() {
     assert!(matches!(m.apply(1, &negative), Err(Error::InvalidEvent { kind: "order", .. })));
     let review = Review { customer: who.clone(), at, rating: 9.0, sentiment: None, source: ReviewSource::Site };
     assert!(matches!(m.apply(2, &Event::Review(review)), Err(Error::InvalidEvent { kind: "review", .. })));
+    // A time the monitor cannot keep (2200 is past the 32-bit range): named in the error.
+    let far = Event::Order(Order::new(who.clone(), Timestamp::from_ymd(2200, 1, 1).unwrap(), 10.0));
+    let err = m.apply(3, &far).unwrap_err();
+    assert!(matches!(&err, Error::InvalidEvent { reason, .. } if reason.contains("2200-01-01")), "{err}");
     assert!(matches!(m.tick(at.add_days(-1)), Err(Error::ClockBackwards { .. })));
     assert!(matches!(m.add_customer(Customer::new(" ", at)), Err(Error::InvalidEvent { kind: "customer", .. })));
     assert_eq!(m.state(), &state);

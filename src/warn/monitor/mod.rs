@@ -171,6 +171,16 @@ fn not_stored(kind: &'static str, customer: &CustomerId, reason: &str) -> Error 
     Error::InvalidEvent { kind, customer: customer.to_string(), reason: reason.to_string() }
 }
 
+/// The error for an event time outside 1970–2106, the range a monitor keeps (checked
+/// before anything changes, so the window's own range check is never the one to fail).
+fn out_of_range(customer: String, at: Timestamp) -> Error {
+    Error::InvalidEvent {
+        kind: "event",
+        customer,
+        reason: format!("time {at} lies outside 1970–2106, the range a monitor keeps"),
+    }
+}
+
 /// One monitored customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Tracked {
@@ -535,14 +545,7 @@ impl Monitor {
         // Check the whole log before changing anything, so an error leaves the monitor as it was.
         if let Some((first, last)) = log.time_range() {
             for t in [first, last] {
-                ensure!(
-                    Instant32::new(t).is_some(),
-                    Error::InvalidEvent {
-                        kind: "event",
-                        customer: String::from("(in the log)"),
-                        reason: format!("time {t} lies outside 1970–2106, the range a monitor keeps"),
-                    }
-                );
+                ensure!(Instant32::new(t).is_some(), out_of_range(String::from("(in the log)"), t));
             }
         }
         let cut = until - self.state.settings.lookback;
@@ -600,7 +603,7 @@ impl Monitor {
             return Err(Error::InvalidEvent { kind, customer: id.to_string(), reason });
         }
         let at = event.at();
-        let compact = Instant32::new(at).ok_or_else(|| not_stored("event", id, window::OUT_OF_RANGE))?;
+        let compact = Instant32::new(at).ok_or_else(|| out_of_range(id.to_string(), at))?;
         let known = self.index.get(id).copied();
         // A closing of a ticket already held: accepted however long ago it was opened.
         if let (Some(i), Event::Ticket(t)) = (known, event) {
