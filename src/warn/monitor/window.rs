@@ -367,14 +367,19 @@ impl Window {
         self.buf.get(r.start + HEADER..r.end).unwrap_or(&[])
     }
 
-    /// Time of the last record of section `k`, if it has any.
-    fn last(&self, k: usize) -> Option<Timestamp> {
+    /// Time (Unix seconds) of the last record of section `k`, if it has any: its header.
+    fn last_secs(&self, k: usize) -> Option<u32> {
         let r = self.range(k);
         if r.is_empty() {
             return None;
         }
         let raw: [u8; HEADER] = self.buf.get(r.start..r.start + HEADER)?.try_into().ok()?;
-        Some(at_of(u32::from_le_bytes(raw)))
+        Some(u32::from_le_bytes(raw))
+    }
+
+    /// Time of the last record of section `k`, if it has any.
+    fn last(&self, k: usize) -> Option<Timestamp> {
+        self.last_secs(k).map(at_of)
     }
 
     /// Replace `range` of `buf` (inside section `k`) by `bytes`.
@@ -404,7 +409,7 @@ impl Window {
     fn insert<R: Record>(&mut self, k: usize, item: R) -> Result<(), &'static str> {
         let at = Instant32::new(item.at()).ok_or(OUT_OF_RANGE)?.0;
         let range = self.range(k);
-        let last = self.last(k).map(|t| t.unix_seconds() as u32);
+        let last = self.last_secs(k);
         if let Some(last) = last
             && at < last
         {
