@@ -35,7 +35,7 @@ use crate::data::{CustomerId, DataSource, EventLog};
 use crate::error::{Error, Result, ensure};
 use crate::eval::{BacktestReport, BacktestStep, CvReport, Metrics, StratifiedKFold, cross_validate};
 use crate::features::{FeatureSpec, LabeledMatrix, Snapshot};
-use crate::model::{Dataset, FittedModel, Learner, ModelMetadata, Reason, SavedModel};
+use crate::model::{Dataset, FittedModel, Learner, ModelMetadata, Reasons, SavedModel};
 use crate::preprocess::PreprocessParams;
 use crate::progress::{Progress, ProgressUpdate};
 use crate::time::{Days, Timestamp};
@@ -209,7 +209,7 @@ pub struct CustomerScore {
     /// Probability of no activity in the horizon after the scoring date.
     pub probability: f64,
     /// The input features raising the risk most, strongest first.
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 impl CustomerScore {
@@ -267,7 +267,7 @@ impl FittedPipeline {
     ) -> Result<Vec<CustomerScore>> {
         let snapshot = self.settings.snapshot(as_of)?;
         let features = self.settings.features.extract(log, &snapshot)?;
-        self.score_features(&features, reasons, progress)
+        self.score_features(features, reasons, progress)
     }
 
     /// Score one customer at `as_of` (eligible or not).
@@ -283,53 +283,55 @@ impl FittedPipeline {
     ) -> Result<CustomerScore> {
         let snapshot = self.settings.snapshot(as_of)?;
         let features = self.settings.features.extract_customer(log, id, &snapshot)?;
-        let mut v = self.score_features(&features, reasons, &crate::progress::Silent)?;
+        let mut v = self.score_features(features, reasons, &crate::progress::Silent)?;
         v.pop().ok_or_else(|| Error::UnknownCustomer { customer: id.to_string() })
     }
 
+    /// Score every row of `features` (consumed: each customer id moves into its score
+    /// rather than being cloned from shared memory by both scoring threads).
     pub(crate) fn score_features(
         &self,
-        features: &crate::features::FeatureMatrix,
+        features: crate::features::FeatureMatrix,
         reasons: usize,
         progress: &dyn Progress,
     ) -> Result<Vec<CustomerScore>> {
-        let x = self.model.preprocessor().transform(features)?;
+        let x = self.model.preprocessor().transform(&features)?;
         let probs = self.model.model().predict_proba(x.view())?;
         let n = features.n_rows();
-        let index = self.model.reason_index(features);
+        let index = self.model.reason_index(&features);
         // Small chunks keep both threads busy to the end (three 4096-row chunks on two
         // threads left one idle for a third of the time) and still amortise progress calls.
         let chunk = 512;
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let out: Vec<Vec<CustomerScore>> = (0..n.div_ceil(chunk))
+        let named: Vec<Vec<Reasons>> = (0..n.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
-                let mut scratch = crate::model::ReasonScratch::default();
-                let mut contributions = Vec::new();
-                let index = if reasons == 0 { None } else { Some(index.for_one_thread()) };
-                let part = rows
-                    .map(|r| {
-                        let reasons = match &index {
-                            None => Vec::new(),
-                            Some(index) => {
-                                self.model.model().contributions_into(x.row(r), &mut contributions)?;
-                                self.model.top_reasons(index, features, r, &contributions, reasons, &mut scratch)
-                            }
-                        };
-                        Ok(CustomerScore {
-                            customer: features.customer_ids()[r].clone(),
-                            probability: probs[r],
-                            reasons,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let part = if reasons == 0 {
+                    vec![Reasons::new(); rows.len()]
+                } else {
+                    let mut scratch = crate::model::ReasonScratch::default();
+                    let mut contributions = Vec::new();
+                    let index = index.for_one_thread();
+                    let mut part = Vec::with_capacity(rows.len());
+                    for r in rows {
+                        self.model.model().contributions_into(x.row(r), &mut contributions)?;
+                        part.push(self.model.top_reasons(&index, &features, r, &contributions, reasons, &mut scratch));
+                    }
+                    part
+                };
                 let finished = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed) + part.len();
                 progress.update(ProgressUpdate { stage: "scoring", done: finished, total: n });
                 Ok(part)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(out.into_iter().flatten().collect())
+        Ok(features
+            .into_customer_ids()
+            .into_iter()
+            .zip(probs)
+            .zip(named.into_iter().flatten())
+            .map(|((customer, probability), reasons)| CustomerScore { customer, probability, reasons })
+            .collect())
     }
 
     /// The serialisable form.

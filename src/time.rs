@@ -97,6 +97,19 @@ impl Timestamp {
         (year, month, day)
     }
 
+    /// Midnight UTC of a proleptic Gregorian date, by integer arithmetic (the inverse of
+    /// [`ymd`](Self::ymd); no calendar check: day 0 or 32 roll into the next month).
+    pub(crate) const fn from_civil(year: i64, month: u32, day: u32) -> Self {
+        // days_from_civil, H. Hinnant, "chrono-Compatible Low-Level Date Algorithms" (2013).
+        let (m, d) = (month as i64, day as i64);
+        let y = if m <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Timestamp((era * 146_097 + doe - 719_468) * SECONDS_PER_DAY)
+    }
+
     /// UTC calendar month, 1–12.
     pub fn month(self) -> u32 {
         self.ymd().1
@@ -247,6 +260,8 @@ mod tests {
             let ts = Timestamp(t);
             let d = ts.date().unwrap();
             assert_eq!(ts.ymd(), (d.year() as i64, d.month(), d.day()), "{ts}");
+            let midnight = Timestamp::from_ymd(d.year(), d.month(), d.day()).unwrap();
+            assert_eq!(Timestamp::from_civil(d.year() as i64, d.month(), d.day()), midnight, "{ts}");
             t += 37 * 3600;
         }
     }

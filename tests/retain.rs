@@ -22,7 +22,7 @@ fn reason(feature: &str, contribution: f64) -> Reason {
 fn population(rows: &[(&str, f64, Vec<Reason>)]) -> Vec<CustomerRisk> {
     let scores = rows
         .iter()
-        .map(|(id, p, r)| CustomerScore { customer: CustomerId::new(*id), probability: *p, reasons: r.clone() })
+        .map(|(id, p, r)| CustomerScore { customer: CustomerId::new(*id), probability: *p, reasons: r.clone().into() })
         .collect();
     let at = Timestamp::from_ymd(2024, 6, 1).unwrap();
     rank_scores(scores, at, &ScorerConfig { reasons: 5, ..ScorerConfig::default() }, None).unwrap().customers().to_vec()

@@ -156,7 +156,11 @@ fn scores(probs: &[f64]) -> Vec<CustomerScore> {
     probs
         .iter()
         .enumerate()
-        .map(|(i, &p)| CustomerScore { customer: CustomerId::new(format!("c{i}")), probability: p, reasons: vec![] })
+        .map(|(i, &p)| CustomerScore {
+            customer: CustomerId::new(format!("c{i}")),
+            probability: p,
+            reasons: Default::default(),
+        })
         .collect()
 }
 
@@ -200,7 +204,7 @@ fn quantile_tiers_take_the_top_shares_of_the_population() {
 fn ranking_reports_change_since_the_previous_scoring() {
     let first = rank_scores(scores(&[0.2, 0.6, 0.8]), day(1), &ScorerConfig::default(), None).unwrap();
     let mut now = scores(&[0.55, 0.6, 0.3]);
-    now.push(CustomerScore { customer: CustomerId::new("new"), probability: 0.9, reasons: vec![] });
+    now.push(CustomerScore { customer: CustomerId::new("new"), probability: 0.9, reasons: Default::default() });
     let second = rank_scores(now, day(8), &ScorerConfig::default(), Some(&first)).unwrap();
     let c0 = second.get(&CustomerId::new("c0")).unwrap();
     let change = c0.change.as_ref().unwrap();

@@ -158,6 +158,11 @@ impl FeatureMatrix {
         &self.customer_ids
     }
 
+    /// The customer of each row, by value (the rest of the matrix is dropped).
+    pub(crate) fn into_customer_ids(self) -> Vec<CustomerId> {
+        self.customer_ids
+    }
+
     /// Names of the numeric columns.
     pub fn numeric_names(&self) -> &[String] {
         &self.numeric_names

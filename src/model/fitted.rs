@@ -1,81 +1,15 @@
 //! [`FittedModel`]: a fitted preprocessor and model that score raw feature rows.
 
-use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use ndarray::Array1;
-use serde::{Deserialize, Serialize};
 
+use super::reason::{Reason, ReasonIndex, ReasonScratch, Reasons};
 use super::{ChurnModel, Explanation, ModelMetadata, SavedModel};
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
 use crate::preprocess::Preprocessor;
-
-/// A reason behind a score, named by the raw input feature.
-///
-/// Contributions of the design columns derived from one input (its scaled
-/// value and missing indicator, or its one-hot levels) are summed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Reason {
-    /// Input feature name (e.g. `days_since_last_order`, `region`): shared text, so
-    /// naming the reasons of a whole population does not copy the names per customer
-    /// (`&*reason.feature` or `reason.feature.as_ref()` gives the `&str`).
-    pub feature: Arc<str>,
-    /// The raw numeric value (`None` for categorical or missing values).
-    pub value: Option<f64>,
-    /// The category, for categorical features.
-    pub category: Option<String>,
-    /// Signed effect on the log-odds of churn compared with the average training
-    /// customer; positive raises the risk.
-    pub contribution: f64,
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.category, self.value) {
-            (Some(c), _) => write!(f, "{} = {}", self.feature, c),
-            (None, Some(v)) => write!(f, "{} = {}", self.feature, format_value(v)),
-            (None, None) => write!(f, "{} missing", self.feature),
-        }?;
-        write!(f, " ({:+.2})", self.contribution)
-    }
-}
-
-fn format_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else { format!("{v:.2}") }
-}
-
-/// Positions of a preprocessor's input features in one [`FeatureMatrix`].
-#[derive(Clone, Debug)]
-pub(crate) struct ReasonIndex {
-    names: Vec<Arc<str>>,
-    /// Position of each name in alphabetical order (ties between equal contributions).
-    name_rank: Vec<usize>,
-    numeric: Vec<Option<usize>>,
-    categorical: Vec<Option<usize>>,
-}
-
-impl ReasonIndex {
-    /// The same index with its own copies of the names: reasons cloned from it touch
-    /// reference counts no other thread shares (clones of one shared name from two
-    /// threads would pass its cache line back and forth).
-    pub(crate) fn for_one_thread(&self) -> ReasonIndex {
-        ReasonIndex {
-            names: self.names.iter().map(|n| Arc::from(&**n)).collect(),
-            name_rank: self.name_rank.clone(),
-            numeric: self.numeric.clone(),
-            categorical: self.categorical.clone(),
-        }
-    }
-}
-
-/// Buffers reused by [`FittedModel::top_reasons`] across rows.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ReasonScratch {
-    totals: Vec<f64>,
-    best: Vec<usize>,
-}
 
 /// A fitted [`Preprocessor`] plus a fitted [`ChurnModel`]: scores raw
 /// [`FeatureMatrix`] rows and names the reasons. Cheap to clone (the model is shared).
@@ -143,22 +77,14 @@ impl FittedModel {
     /// Aggregate an explanation of row `row` into input-level reasons.
     pub(crate) fn reasons_from(&self, data: &FeatureMatrix, row: usize, e: &Explanation, k: usize) -> Vec<Reason> {
         let contributions: Vec<f64> = e.contributions.iter().map(|c| c.contribution).collect();
-        self.top_reasons(&self.reason_index(data), data, row, &contributions, k, &mut ReasonScratch::default())
+        let index = self.reason_index(data);
+        self.top_reasons(&index, data, row, &contributions, k, &mut ReasonScratch::default()).into_vec()
     }
 
     /// Where each input feature of the preprocessor sits in `data`, computed once per
     /// matrix so that naming the reasons of many rows does no name lookups.
     pub(crate) fn reason_index(&self, data: &FeatureMatrix) -> ReasonIndex {
-        let names: Vec<Arc<str>> = self.preprocessor.input_names().into_iter().map(Arc::from).collect();
-        let numeric = names.iter().map(|n| data.numeric_index(n)).collect();
-        let categorical = names.iter().map(|n| data.categorical().iter().position(|c| c.name() == &**n)).collect();
-        let mut alphabetical: Vec<usize> = (0..names.len()).collect();
-        alphabetical.sort_by(|&a, &b| names[a].cmp(&names[b]));
-        let mut name_rank = vec![0; names.len()];
-        for (rank, &i) in alphabetical.iter().enumerate() {
-            name_rank[i] = rank;
-        }
-        ReasonIndex { names, name_rank, numeric, categorical }
+        ReasonIndex::new(self.preprocessor.input_names(), data)
     }
 
     /// The `k` inputs with the largest summed design-column `contributions` of row `row`
@@ -171,44 +97,8 @@ impl FittedModel {
         contributions: &[f64],
         k: usize,
         scratch: &mut ReasonScratch,
-    ) -> Vec<Reason> {
-        if k == 0 {
-            return Vec::new();
-        }
-        let ReasonScratch { totals, best } = scratch;
-        totals.clear();
-        totals.resize(index.names.len(), 0.0);
-        for (c, &src) in contributions.iter().zip(self.preprocessor.output_sources()) {
-            if let Some(t) = totals.get_mut(src) {
-                *t += c;
-            }
-        }
-        let totals = &*totals;
-        // Largest contribution first, ties by name (compared through precomputed ranks).
-        let before = |a: usize, b: usize| {
-            totals[a].total_cmp(&totals[b]).then(index.name_rank[b].cmp(&index.name_rank[a])).is_gt()
-        };
-        // Top k by insertion into a short sorted list: k is small (a handful of reasons).
-        best.clear();
-        for i in 0..totals.len() {
-            if best.len() == k && best.last().is_some_and(|&last| !before(i, last)) {
-                continue;
-            }
-            let at = best.partition_point(|&b| before(b, i));
-            best.insert(at, i);
-            best.truncate(k);
-        }
-        best.iter()
-            .map(|&i| {
-                let value =
-                    index.numeric[i].and_then(|j| data.numeric().get((row, j)).copied()).filter(|v| !v.is_nan());
-                let category = index.categorical[i]
-                    .and_then(|j| data.categorical().get(j))
-                    .and_then(|c| c.get(row))
-                    .map(str::to_string);
-                Reason { feature: index.names[i].clone(), value, category, contribution: totals[i] }
-            })
-            .collect()
+    ) -> Reasons {
+        index.top(self.preprocessor.output_sources(), data, row, contributions, k, scratch)
     }
 
     /// The serialisable form (no pipeline settings).

@@ -13,10 +13,12 @@
 //! scored, and saves both to one versioned file ([`SavedModel`]).
 
 mod fitted;
+mod reason;
 mod saved;
 
-pub(crate) use self::fitted::ReasonScratch;
-pub use self::fitted::{FittedModel, Reason};
+pub use self::fitted::FittedModel;
+pub(crate) use self::reason::ReasonScratch;
+pub use self::reason::{INLINE_REASONS, Reason, Reasons};
 pub use self::saved::{FORMAT_VERSION, ModelMetadata, SavedModel, StoredModel};
 
 use std::fmt::Debug;
@@ -156,7 +158,28 @@ fn first_bad(x: ArrayView2<'_, f64>, names: &[String], bad: impl Fn(&f64) -> boo
 
 /// Error unless every value of `x` is finite.
 pub(crate) fn check_finite(x: ArrayView2<'_, f64>, names: &[String]) -> Result<()> {
+    if x.as_slice().is_some_and(all_finite) {
+        return Ok(());
+    }
     first_bad(x, names, |v| !v.is_finite())
+}
+
+/// Whether every value is finite, without a branch per value: `v − v` is 0 for a
+/// finite `v` and NaN for NaN and ±∞, and independent lanes let the sum vectorise.
+/// (An early-exit scan ran per scored row cost about 3% of batch scoring.)
+#[allow(clippy::eq_op)] // `v - v` is the test itself, not a mistake
+fn all_finite(values: &[f64]) -> bool {
+    const LANES: usize = 8;
+    let mut lanes = [0.0f64; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v - v;
+        }
+    }
+    let rest: f64 = chunks.remainder().iter().map(|v| v - v).sum();
+    // A NaN anywhere makes the total NaN, which is not 0.
+    lanes.iter().sum::<f64>() + rest == 0.0
 }
 
 /// Check a scoring input for a model that handles missing values: width, and no infinities
@@ -300,6 +323,23 @@ pub trait Learner: Send + Sync + Debug {
 mod tests {
     use super::*;
     use ndarray::array;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The branch-free check agrees with the plain one at every length and position,
+        /// including the largest finite values (whose `v − v` is still 0).
+        #[test]
+        fn all_finite_agrees_with_is_finite(
+            mut values in proptest::collection::vec(prop_oneof![Just(f64::MAX), Just(-f64::MAX), -1e300..1e300], 0..40),
+            bad in proptest::option::of((any::<prop::sample::Index>(), prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)])),
+        ) {
+            if let Some((at, v)) = bad && !values.is_empty() {
+                let i = at.index(values.len());
+                values[i] = v;
+            }
+            prop_assert_eq!(all_finite(&values), values.iter().all(|v| v.is_finite()));
+        }
+    }
 
     #[test]
     fn dataset_rejects_bad_training_data() {

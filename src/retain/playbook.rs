@@ -268,7 +268,7 @@ impl fmt::Display for RetentionPlan {
 /// use churnguard::{data::CustomerId, pipeline::CustomerScore, Timestamp};
 /// let scores: Vec<CustomerScore> = [("a", 0.9), ("b", 0.6), ("c", 0.1)]
 ///     .iter()
-///     .map(|&(id, p)| CustomerScore { customer: CustomerId::new(id), probability: p, reasons: vec![] })
+///     .map(|&(id, p)| CustomerScore { customer: CustomerId::new(id), probability: p, reasons: Default::default() })
 ///     .collect();
 /// let scoring = rank_scores(scores, Timestamp::from_ymd(2024, 6, 1)?, &ScorerConfig::default(), None)?;
 /// let playbook = Playbook::new(vec![

@@ -18,13 +18,13 @@ use crate::data::{
 };
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
-use crate::model::Reason;
+use crate::model::Reasons;
 use crate::pipeline::{FittedPipeline, PipelineSettings};
 use crate::progress::{Progress, ProgressUpdate, Silent};
 use crate::retain::{Action, CustomerValues, Playbook};
 use crate::time::{Days, Timestamp};
 use crate::warn::score::{tier_of, tier_of_share};
-use crate::warn::{CustomerRisk, DriftReport, RiskTier, ScorerConfig, Scoring, TierCounts, TierCutoffs, rank_scores};
+use crate::warn::{CustomerRisk, DriftReport, RiskTier, ScorerConfig, Scoring, TierCounts, TierCutoffs};
 
 /// Format version of [`MonitorState`] checkpoints this build reads and writes.
 pub const CHECKPOINT_VERSION: u32 = 1;
@@ -118,7 +118,7 @@ pub struct Alert {
     /// What raised the alert (causes still in their cool-down are left out).
     pub triggers: Vec<Trigger>,
     /// Features raising the risk most, strongest first.
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
     /// The playbook action of highest positive expected value, if a playbook is set and one applies.
     pub suggested_action: Option<Action>,
 }
@@ -779,12 +779,13 @@ impl Monitor {
     /// (any tier cut-offs in `config`), and changes against `previous` when given.
     /// Does not change the monitor's state.
     ///
-    /// Errors: those of [`features`](Self::features) and [`rank_scores`].
+    /// Errors: those of [`features`](Self::features) and [`rank_scores`](crate::warn::rank_scores).
     pub fn scoring(&self, config: &ScorerConfig, previous: Option<&Scoring>) -> Result<Scoring> {
         let now = self.clock()?;
         let features = self.features()?;
-        let scores = self.pipeline.score_features(&features, config.reasons, &Silent)?;
-        rank_scores(scores, now, config, previous)
+        let scores = self.pipeline.score_features(features, config.reasons, &Silent)?;
+        // One row per monitored customer, so the ids are distinct.
+        crate::warn::score::rank_unique(scores, now, config, previous)
     }
 
     /// Drift between a `reference` population (e.g. the training snapshot's features)
@@ -828,7 +829,7 @@ impl Monitor {
             (Vec::new(), Vec::new())
         } else {
             let (features, states) = self.features_of(now, &rows, Some(&self.state.config.detectors))?;
-            (self.pipeline.score_features(&features, self.state.config.reasons, progress)?, states)
+            (self.pipeline.score_features(features, self.state.config.reasons, progress)?, states)
         };
         let config = self.state.config;
         if matches!(config.cutoffs, TierCutoffs::Quantile { .. })
