@@ -303,23 +303,21 @@ impl FittedPipeline {
         // threads left one idle for a third of the time) and still amortise progress calls.
         let chunk = 512;
         let done = std::sync::atomic::AtomicUsize::new(0);
+        // Per worker (not per chunk): its own copy of the reason names and its buffers.
+        let init = || (index.for_one_thread(), crate::model::ReasonScratch::default(), Vec::new());
         let named: Vec<Vec<Reasons>> = (0..n.div_ceil(chunk))
             .into_par_iter()
-            .map(|c| {
+            .map_init(init, |(index, scratch, contributions), c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
-                let part = if reasons == 0 {
-                    vec![Reasons::new(); rows.len()]
-                } else {
-                    let mut scratch = crate::model::ReasonScratch::default();
-                    let mut contributions = Vec::new();
-                    let index = index.for_one_thread();
-                    let mut part = Vec::with_capacity(rows.len());
-                    for r in rows {
-                        self.model.model().contributions_into(x.row(r), &mut contributions)?;
-                        part.push(self.model.top_reasons(&index, &features, r, &contributions, reasons, &mut scratch));
-                    }
-                    part
-                };
+                let mut part = Vec::with_capacity(rows.len());
+                for r in rows {
+                    part.push(if reasons == 0 {
+                        Reasons::new()
+                    } else {
+                        self.model.model().contributions_into(x.row(r), contributions)?;
+                        self.model.top_reasons(index, &features, r, contributions, reasons, scratch)
+                    });
+                }
                 let finished = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed) + part.len();
                 progress.update(ProgressUpdate { stage: "scoring", done: finished, total: n });
                 Ok(part)

@@ -301,3 +301,21 @@ fn scoring_exports_to_json_with_snake_case_tiers_and_round_trips() {
     let back: churnguard::warn::Scoring = serde_json::from_value(json).unwrap();
     assert_eq!(back, scoring);
 }
+
+proptest::proptest! {
+    /// Percentiles (read off the ranking's runs of ties) equal the textbook count
+    /// 100·(#below + ½·#equal)/n for populations full of ties, signed zero included.
+    #[test]
+    fn percentiles_count_ties_as_half(probs in proptest::collection::vec(
+        proptest::sample::select(vec![-0.0, 0.0, 0.1, 0.25, 0.5, 0.9, 1.0]), 1..60)
+    ) {
+        let scoring = rank_scores(scores(&probs), day(1), &ScorerConfig::default(), None).unwrap();
+        let n = probs.len() as f64;
+        for (i, &p) in probs.iter().enumerate() {
+            let below = probs.iter().filter(|&&q| q < p).count() as f64;
+            let equal = probs.iter().filter(|&&q| q == p).count() as f64;
+            let c = scoring.get(&CustomerId::new(format!("c{i}"))).unwrap();
+            proptest::prop_assert_eq!(c.percentile, 100.0 * (below + 0.5 * equal) / n);
+        }
+    }
+}

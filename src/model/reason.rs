@@ -240,28 +240,32 @@ impl ReasonIndex {
                 *t += c;
             }
         }
-        let totals = &*totals;
-        // Largest contribution first, ties by name (compared through precomputed ranks).
-        let before = |a: usize, b: usize| {
-            totals[a].total_cmp(&totals[b]).then(self.name_rank[b].cmp(&self.name_rank[a])).is_gt()
-        };
-        // Top k by insertion into a short sorted list: k is small (a handful of reasons).
+        // Largest contribution first, ties by name (through precomputed ranks). Top k by
+        // insertion into a short sorted list of (total, rank, input), k being a handful;
+        // an input below the k-th total is turned away with one comparison.
         best.clear();
-        for i in 0..totals.len() {
-            if best.len() == k && best.last().is_some_and(|&last| !before(i, last)) {
+        let mut floor = f64::NEG_INFINITY;
+        for (i, (&total, &rank)) in totals.iter().zip(&self.name_rank).enumerate() {
+            if best.len() == k && total < floor {
                 continue;
             }
-            let at = best.partition_point(|&b| before(b, i));
-            best.insert(at, i);
-            best.truncate(k);
+            let before = |&(t, r, _): &(f64, usize, usize)| t.total_cmp(&total).then(rank.cmp(&r)).is_gt();
+            let at = best.partition_point(before);
+            if at < k {
+                best.insert(at, (total, rank, i));
+                best.truncate(k);
+                if best.len() == k {
+                    floor = best[k - 1].0;
+                }
+            }
         }
-        for &i in best.iter() {
+        for &(total, _, i) in best.iter() {
             let value = self.numeric[i].and_then(|j| data.numeric().get((row, j)).copied()).filter(|v| !v.is_nan());
             let category = self.categorical[i].as_ref().and_then(|(j, levels)| {
                 let code = data.categorical().get(*j)?.codes().get(row).copied().flatten()?;
                 levels.get(code as usize).cloned()
             });
-            out.push(Reason { feature: self.names[i].clone(), value, category, contribution: totals[i] });
+            out.push(Reason { feature: self.names[i].clone(), value, category, contribution: total });
         }
         out
     }
@@ -271,7 +275,8 @@ impl ReasonIndex {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReasonScratch {
     totals: Vec<f64>,
-    best: Vec<usize>,
+    /// The best so far: (total, name rank, input).
+    best: Vec<(f64, usize, usize)>,
 }
 
 #[cfg(test)]
@@ -294,6 +299,37 @@ mod tests {
             assert_eq!(back, reasons);
             assert_eq!(back.into_vec(), list);
         }
+    }
+
+    #[test]
+    fn top_reasons_are_the_largest_totals_ties_by_name_with_values_and_categories() {
+        use crate::data::CustomerId;
+        use crate::features::CategoricalColumn;
+        let data = FeatureMatrix::new(
+            vec![CustomerId::new("x"), CustomerId::new("y")],
+            vec!["b".into(), "a".into(), "c".into()],
+            ndarray::array![[1.0, 2.0, 3.0], [4.0, f64::NAN, 6.0]],
+            vec![CategoricalColumn::from_values("region", [Some("north"), Some("south")])],
+        )
+        .unwrap();
+        let index = ReasonIndex::new(vec!["b".into(), "a".into(), "c".into(), "region".into()], &data);
+        // Design columns: b, a, c, then region's two levels (summed into one reason).
+        let sources = [0, 1, 2, 3, 3];
+        let contributions = [1.0, 1.0, 0.5, 0.75, 0.25];
+        let mut scratch = ReasonScratch::default();
+        let names = |k: usize, row: usize, scratch: &mut ReasonScratch| -> Vec<String> {
+            index.top(&sources, &data, row, &contributions, k, scratch).iter().map(|r| r.to_string()).collect()
+        };
+        assert!(names(0, 0, &mut scratch).is_empty());
+        assert_eq!(names(2, 0, &mut scratch), ["a = 2 (+1.00)", "b = 1 (+1.00)"]);
+        assert_eq!(names(3, 1, &mut scratch), ["a missing (+1.00)", "b = 4 (+1.00)", "region = south (+1.00)"]);
+        assert_eq!(names(9, 0, &mut scratch).last().map(String::as_str), Some("c = 3 (+0.50)"));
+        // Each thread's copy gives the same reasons.
+        let copy = index.for_one_thread();
+        assert_eq!(
+            copy.top(&sources, &data, 1, &contributions, 4, &mut scratch),
+            index.top(&sources, &data, 1, &contributions, 4, &mut scratch)
+        );
     }
 
     #[test]

@@ -274,17 +274,29 @@ pub(crate) fn rank_unique(
     // the customers themselves moved every record O(log n) times).
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.par_sort_unstable_by(|&a, &b| CustomerScore::riskiest_first(&scores[a], &scores[b]));
-    // Ascending probabilities for the percentiles: the ranking read backwards.
-    let sorted: Vec<f64> = order.iter().rev().map(|&i| scores[i].probability).collect();
-    let n = sorted.len() as f64;
+    // Percentile ranks read off the ranking in one pass (a binary search per customer cost
+    // more): a run of equal probabilities at positions [a, b) of the riskiest-first order
+    // has n − b customers below it and n − a at or below it.
+    let len = scores.len();
+    let mut ties = vec![(0usize, 0usize); len];
+    let mut a = 0;
+    while a < len {
+        let p = scores[order[a]].probability;
+        let b = a + order[a..].iter().take_while(|&&i| scores[i].probability == p).count();
+        for &i in &order[a..b] {
+            ties[i] = (len - b, len - a);
+        }
+        a = b;
+    }
+    let n = len as f64;
     let before: HashMap<&CustomerId, &CustomerRisk> =
         previous.map(|p| p.customers.iter().map(|c| (&c.customer, c)).collect()).unwrap_or_default();
     let cutoffs = config.cutoffs;
     let ranked: Vec<CustomerRisk> = scores
         .into_par_iter()
-        .map(|s| {
-            let below = sorted.partition_point(|&p| p < s.probability) as f64;
-            let at_most = sorted.partition_point(|&p| p <= s.probability) as f64;
+        .zip(ties)
+        .map(|(s, (below, at_most))| {
+            let (below, at_most) = (below as f64, at_most as f64);
             let risk_score = 100.0 * s.probability;
             let tier = match cutoffs {
                 TierCutoffs::Score { medium, high } => tier_of(risk_score, medium, high),
