@@ -299,6 +299,7 @@ impl FittedPipeline {
         let probs = self.model.model().predict_proba(x.view())?;
         let n = features.n_rows();
         let index = self.model.reason_index(&features);
+        let sources = self.model.preprocessor().output_sources();
         // Small chunks keep both threads busy to the end (three 4096-row chunks on two
         // threads left one idle for a third of the time) and still amortise progress calls.
         let chunk = 512;
@@ -315,7 +316,7 @@ impl FittedPipeline {
                         Reasons::new()
                     } else {
                         self.model.model().contributions_into(x.row(r), contributions)?;
-                        self.model.top_reasons(index, &features, r, contributions, reasons, scratch)
+                        index.top(sources, &features, r, contributions, reasons, scratch)
                     });
                 }
                 let finished = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed) + part.len();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ndarray::Array1;
 
-use super::reason::{Reason, ReasonIndex, ReasonScratch, Reasons};
+use super::reason::{Reason, ReasonIndex, ReasonScratch};
 use super::{ChurnModel, Explanation, ModelMetadata, SavedModel};
 use crate::error::{Error, Result, ensure};
 use crate::features::FeatureMatrix;
@@ -78,27 +78,14 @@ impl FittedModel {
     pub(crate) fn reasons_from(&self, data: &FeatureMatrix, row: usize, e: &Explanation, k: usize) -> Vec<Reason> {
         let contributions: Vec<f64> = e.contributions.iter().map(|c| c.contribution).collect();
         let index = self.reason_index(data);
-        self.top_reasons(&index, data, row, &contributions, k, &mut ReasonScratch::default()).into_vec()
+        let sources = self.preprocessor.output_sources();
+        index.top(sources, data, row, &contributions, k, &mut ReasonScratch::default()).into_vec()
     }
 
     /// Where each input feature of the preprocessor sits in `data`, computed once per
     /// matrix so that naming the reasons of many rows does no name lookups.
     pub(crate) fn reason_index(&self, data: &FeatureMatrix) -> ReasonIndex {
         ReasonIndex::new(self.preprocessor.input_names(), data)
-    }
-
-    /// The `k` inputs with the largest summed design-column `contributions` of row `row`
-    /// (ties by name), as reasons.
-    pub(crate) fn top_reasons(
-        &self,
-        index: &ReasonIndex,
-        data: &FeatureMatrix,
-        row: usize,
-        contributions: &[f64],
-        k: usize,
-        scratch: &mut ReasonScratch,
-    ) -> Reasons {
-        index.top(self.preprocessor.output_sources(), data, row, contributions, k, scratch)
     }
 
     /// The serialisable form (no pipeline settings).
