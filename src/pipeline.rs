@@ -305,18 +305,21 @@ impl FittedPipeline {
         let chunk = 512;
         let done = std::sync::atomic::AtomicUsize::new(0);
         // Per worker (not per chunk): its own copy of the reason names and its buffers.
-        let init = || (index.for_one_thread(), crate::model::ReasonScratch::default(), Vec::new());
+        // No copy at all when no reasons are asked for.
+        let init =
+            || ((reasons > 0).then(|| index.for_one_thread()), crate::model::ReasonScratch::default(), Vec::new());
         let named: Vec<Vec<Reasons>> = (0..n.div_ceil(chunk))
             .into_par_iter()
             .map_init(init, |(index, scratch, contributions), c| {
                 let rows = (c * chunk)..((c + 1) * chunk).min(n);
                 let mut part = Vec::with_capacity(rows.len());
                 for r in rows {
-                    part.push(if reasons == 0 {
-                        Reasons::new()
-                    } else {
-                        self.model.model().contributions_into(x.row(r), contributions)?;
-                        index.top(sources, &features, r, contributions, reasons, scratch)
+                    part.push(match index {
+                        None => Reasons::new(),
+                        Some(index) => {
+                            self.model.model().contributions_into(x.row(r), contributions)?;
+                            index.top(sources, &features, r, contributions, reasons, scratch)
+                        }
                     });
                 }
                 let finished = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed) + part.len();
